@@ -1,0 +1,167 @@
+/**
+ * The `portico` command: start | validate | routes | build | schema.
+ */
+import { parseArgs } from 'node:util'
+import { existsSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { ConfigError, formatIssue, type GatewayModel } from '../model/load.ts'
+import { loadConfigFile } from '../model/load-file.ts'
+import { configJsonSchema } from '../model/json-schema.ts'
+import { routeTable, formatTable } from './routes.ts'
+
+const HELP: Record<string, string> = {
+  main: `portico: AWS API Gateway, portable (Node.js, Bun, Cloudflare Workers)
+
+Usage: portico <command> [options]
+
+Commands:
+  start      serve a config on Node.js
+  validate   check a config; print each problem with its field path; exit 1 if any
+  routes     print the route table
+  build      generate the Workers entry (bundles the config and local handlers)
+  schema     write the config's JSON Schema (for editor completion)
+
+Run "portico <command> --help" for a command's options.
+Config files: portico.yaml, portico.yml, portico.json or portico.config.ts in the current
+directory, unless --config names one.`,
+  start: `portico start [--config <file>] [--port 8787] [--host 127.0.0.1] [--quiet]
+
+Serves the config on Node.js. PORT and HOST are read from the environment too.
+--quiet (or PORTICO_QUIET=1) turns off the access log.`,
+  validate: `portico validate [--config <file>]
+
+Loads the config and prints each problem as "path: message (line N)". Exits 1 when the
+config is invalid, 0 when it can be served.`,
+  routes: `portico routes [--config <file>]
+
+Prints every route: API, stage URL, method, path, integration, and the auth, API key, cache
+and throttle columns (filled in as those features are configured).`,
+  build: `portico build [--config <file>] [--out .portico/entry.generated.ts]
+
+Writes the module the Workers entry imports: the config and static imports of every local
+handler (workerd cannot load files at run time). wrangler.toml runs it before each build.`,
+  schema: `portico schema [--out schema/portico.schema.json]
+
+Writes the JSON Schema of the config format; reference it as $schema in your config.`,
+}
+
+const DEFAULT_CONFIGS = ['portico.yaml', 'portico.yml', 'portico.json', 'portico.config.ts']
+
+function findConfig(given: string | undefined): string {
+  if (given) return given
+  const found = DEFAULT_CONFIGS.find((f) => existsSync(f))
+  if (!found) throw new CliError(`no config file: pass --config <file> or create one of ${DEFAULT_CONFIGS.join(', ')}`)
+  return found
+}
+
+class CliError extends Error {}
+
+async function load(file: string): Promise<GatewayModel> {
+  const { model, warnings } = await loadConfigFile(file)
+  for (const w of warnings) console.error(`warning: ${w}`)
+  return model
+}
+
+/** Runs the CLI with the given arguments; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const command = argv[0]
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(HELP.main)
+    return command ? 0 : 1
+  }
+  if (!(command in HELP) || command === 'main') {
+    console.error(`portico: unknown command "${command}"\n\n${HELP.main}`)
+    return 1
+  }
+  let values: Record<string, string | boolean | undefined>
+  try {
+    values = parseArgs({
+      args: argv.slice(1),
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        out: { type: 'string', short: 'o' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values
+  } catch (e) {
+    console.error(`portico ${command}: ${(e as Error).message}\n\n${HELP[command]}`)
+    return 1
+  }
+  if (values.help) {
+    console.log(HELP[command])
+    return 0
+  }
+  try {
+    switch (command) {
+      case 'validate': {
+        const file = findConfig(values.config as string | undefined)
+        const model = await load(file)
+        const routes = model.apis.reduce((n, a) => n + a.routes.length, 0)
+        console.log(`${file}: OK (${model.apis.length} API${model.apis.length === 1 ? '' : 's'}, ${routes} route${routes === 1 ? '' : 's'})`)
+        return 0
+      }
+      case 'routes': {
+        const model = await load(findConfig(values.config as string | undefined))
+        console.log(formatTable(routeTable(model)))
+        return 0
+      }
+      case 'schema': {
+        const out = resolve((values.out as string | undefined) ?? 'schema/portico.schema.json')
+        await mkdir(dirname(out), { recursive: true })
+        await writeFile(out, JSON.stringify(configJsonSchema(), null, 2) + '\n')
+        console.log(`wrote ${out}`)
+        return 0
+      }
+      case 'build': {
+        const { buildWorkersEntry } = await import('./build.ts')
+        const file = findConfig(values.config as string | undefined)
+        const out = await buildWorkersEntry(file, (values.out as string | undefined) ?? '.portico/entry.generated.ts')
+        console.log(`wrote ${out}`)
+        return 0
+      }
+      case 'start': {
+        const file = findConfig(values.config as string | undefined)
+        const port = Number(values.port ?? process.env.PORT ?? 8787)
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, not "${values.port}"`)
+        if (values.quiet) process.env.PORTICO_QUIET = '1'
+        const { startNode } = await import('../runtime/node/index.ts')
+        const running = await startNode({ config: file, port, hostname: (values.host as string | undefined) ?? process.env.HOST })
+        console.error(banner(running.gateway.model, running.url, file))
+        const stop = () => {
+          running.close().then(() => process.exit(0))
+        }
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+        return -1
+      }
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message.split('\n')[0])
+      for (const issue of e.issues) console.error(`  ${formatIssue(issue)}`)
+      return 1
+    }
+    if (e instanceof CliError) {
+      console.error(`portico ${command}: ${e.message}`)
+      return 1
+    }
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE') {
+      console.error(`portico ${command}: the port is already in use (${(e as Error).message}); pick another with --port`)
+      return 1
+    }
+    throw e
+  }
+  return 0
+}
+
+/** The start-up banner: where to call, and every route. */
+export function banner(model: GatewayModel, url: string, file: string): string {
+  const rows = routeTable(model, url)
+  return `\nPortico is serving ${file} at ${url}\n\n${formatTable(rows)}\n`
+}

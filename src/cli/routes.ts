@@ -1,0 +1,58 @@
+/** The route table printed by `portico routes` and the start-up banner. */
+import type { GatewayModel } from '../model/load.ts'
+
+export interface RouteRow {
+  api: string
+  url: string
+  method: string
+  path: string
+  integration: string
+  auth: string
+  apiKey: string
+  cache: string
+  throttle: string
+}
+
+/** One row per route and stage. `base` is the server URL (default: a relative URL). */
+export function routeTable(model: GatewayModel, base = ''): RouteRow[] {
+  const rows: RouteRow[] = []
+  for (const api of model.apis) {
+    const mount = api.basePath === '/' ? '' : api.basePath
+    for (const stage of api.stages) {
+      const prefix = stage.name === '$default' ? '' : `/${stage.name}`
+      for (const route of api.routes) {
+        const i = route.integration
+        rows.push({
+          api: `${api.name} (${api.type})`,
+          url: `${base}${mount}${prefix}${route.resourcePath === '$default' ? '/*' : route.resourcePath}`,
+          method: route.method,
+          path: route.resourcePath,
+          integration:
+            i.type === 'lambda'
+              ? `lambda ${route.function?.name ?? i.function} (payload ${route.payloadFormatVersion})`
+              : i.type === 'http_proxy'
+                ? `http_proxy ${i.uri}`
+                : `mock ${i.statusCode}`,
+          // Filled in as authorizers, API keys, caching and throttling are configured.
+          auth: 'NONE',
+          apiKey: '-',
+          cache: '-',
+          throttle: '-',
+        })
+      }
+    }
+  }
+  return rows
+}
+
+/** Aligned text table. */
+export function formatTable(rows: RouteRow[]): string {
+  const headers: Record<keyof RouteRow, string> = {
+    api: 'API', url: 'URL', method: 'METHOD', path: 'PATH', integration: 'INTEGRATION',
+    auth: 'AUTH', apiKey: 'API KEY', cache: 'CACHE', throttle: 'THROTTLE',
+  }
+  const keys = Object.keys(headers) as (keyof RouteRow)[]
+  const widths = keys.map((k) => Math.max(headers[k].length, ...rows.map((r) => r[k].length)))
+  const line = (r: Record<keyof RouteRow, string>) => keys.map((k, i) => r[k].padEnd(widths[i]!)).join('  ').trimEnd()
+  return [line(headers), ...rows.map(line)].join('\n')
+}

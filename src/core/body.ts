@@ -1,0 +1,60 @@
+/** Reading request bodies under the gateway's payload limit. */
+import { GatewayError } from './errors.ts'
+import type { GatewayRequest } from './request.ts'
+
+/** The 413 API Gateway answers above the payload limit. */
+export function tooLarge(max: number): GatewayError {
+  return new GatewayError('REQUEST_TOO_LARGE', { message: `HTTP content length exceeded ${max} bytes.` })
+}
+
+/** Reads the whole body (null when there is none), failing with 413 past the limit. */
+export async function readBody(req: GatewayRequest): Promise<Uint8Array | null> {
+  const body = req.request.body
+  if (!body) return null
+  const max = req.maxPayloadBytes
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const reader = body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > max) {
+      await reader.cancel().catch(() => {})
+      throw tooLarge(max)
+    }
+    chunks.push(value)
+  }
+  if (size === 0) return null
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(size)
+  let offset = 0
+  for (const c of chunks) {
+    out.set(c, offset)
+    offset += c.byteLength
+  }
+  return out
+}
+
+/**
+ * Passes a body stream through while counting it; past the limit the stream errors and
+ * `exceeded()` turns true, so the caller can answer 413 rather than a backend error.
+ */
+export function limitStream(body: ReadableStream<Uint8Array>, max: number) {
+  let size = 0
+  let over = false
+  const stream = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        size += chunk.byteLength
+        if (size > max) {
+          over = true
+          controller.error(tooLarge(max))
+          return
+        }
+        controller.enqueue(chunk)
+      },
+    }),
+  )
+  return { stream, exceeded: () => over }
+}

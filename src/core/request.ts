@@ -1,0 +1,59 @@
+/**
+ * The request as the gateway has resolved it: API, stage, route, ids, client identity. Built
+ * once per request by the gateway and read by every feature and integration.
+ */
+import type { CompiledApi, CompiledRoute, CompiledStage } from '../model/load.ts'
+
+export interface GatewayRequest {
+  /** REST: a UUID (x-amzn-RequestId). HTTP API: the short id (apigw-requestid). */
+  requestId: string
+  /** The 16-character id (x-amz-apigw-id); equals requestId on HTTP APIs. */
+  extendedRequestId: string
+  /** X-Amzn-Trace-Id value (Root=1-...). */
+  traceId: string
+  /** Time the gateway received the request, ms since epoch (from the injected clock). */
+  timeEpoch: number
+  api: CompiledApi
+  stage: CompiledStage
+  route: CompiledRoute
+  /** Method used for routing (REST honours X-HTTP-Method-Override). */
+  method: string
+  /** Request path after the API's base path, stage included, still percent-encoded: `/prod/users/42`. */
+  stagePath: string
+  /** Request path without the stage, still percent-encoded: `/users/42`. */
+  path: string
+  /** Query string as sent, without `?`; '' when there is none. */
+  rawQueryString: string
+  /** Path parameters, percent-encoded as received (REST keeps them so); null when the route has none. */
+  pathParameters: Record<string, string> | null
+  /** Client headers in arrival order; names keep the client's casing where the runtime reports it. */
+  headers: [string, string][]
+  /** The original request (its body is read or streamed by the integration). */
+  request: Request
+  /** Client address (socket peer, or trusted X-Forwarded-For). */
+  sourceIp: string
+  /** Address of the socket peer (the last hop), appended to X-Forwarded-For. */
+  peerIp: string
+  userAgent: string | null
+  /** Scheme the client used: http or https. */
+  scheme: 'http' | 'https'
+  /** Port the client connected to. */
+  port: string
+  /** Host the client used (requestContext.domainName). */
+  domainName: string
+  protocol: string
+  /** Largest body the integration may read. */
+  maxPayloadBytes: number
+  /** Filled by features that run before the integration (authorizers etc.). */
+  authorizer?: Record<string, unknown>
+  /** Timings for the access log. */
+  timings: { integrationLatency?: number; integrationStatus?: number; integrationError?: string }
+}
+
+/** Header lookup (case-insensitive): the last value, as API Gateway's single-value maps keep. */
+export function lastHeader(req: GatewayRequest, name: string): string | undefined {
+  const lower = name.toLowerCase()
+  let value: string | undefined
+  for (const [k, v] of req.headers) if (k.toLowerCase() === lower) value = v
+  return value
+}

@@ -1,0 +1,270 @@
+/**
+ * Builds the Hono app from a compiled model: receive (ids, limits, client address) → API,
+ * stage and route resolution → the route's feature chain → its integration → response
+ * headers and access log. Everything per route is composed once, here, at build time.
+ */
+import { Hono, type Context } from 'hono'
+import type { CompiledApi, CompiledRoute, GatewayModel } from './model/load.ts'
+import type { GatewayDeps } from './core/deps.ts'
+import { GatewayError, renderGatewayError } from './core/errors.ts'
+import { matchHttpRoute, matchRestRoute, selectApi, selectStage } from './core/router.ts'
+import type { GatewayRequest } from './core/request.ts'
+import { clfTime, newShortId, newTraceId, newUuid } from './core/ids.ts'
+import { formatAccessLog, type AccessLogEntry } from './core/access-log.ts'
+import { tooLarge } from './core/body.ts'
+import type { RouteHandler, Feature } from './core/feature.ts'
+import { createIntegration } from './integrations/index.ts'
+
+export interface Gateway {
+  /** The Hono app; `app.request()` in tests, `app.fetch` for runtimes. */
+  app: Hono
+  fetch: Hono['fetch']
+  model: GatewayModel
+}
+
+export interface CreateGatewayOptions {
+  /** Pipeline features (authorizers, API keys, throttling, ...), in any order; sorted by priority. */
+  features?: Feature[]
+}
+
+/**
+ * Creates a gateway serving `model`. All one-time work (route pipelines) happens here.
+ * @param model a model from loadModel()
+ * @param deps clock, logger, invoker, HTTP client and connection info of the runtime
+ */
+export function createGateway(model: GatewayModel, deps: GatewayDeps, opts: CreateGatewayOptions = {}): Gateway {
+  const features = [...(opts.features ?? [])].sort((a, b) => b.priority - a.priority)
+  const pipelines = new Map<CompiledRoute, RouteHandler>()
+  for (const api of model.apis) {
+    for (const route of api.routes) pipelines.set(route, buildPipeline(route, api, model, deps, features))
+  }
+  const settings = model.settings
+
+  const app = new Hono()
+  app.all('*', (c) => handle(c))
+  app.onError((err, c) => {
+    deps.logger.error('unhandled error', { error: String(err), stack: (err as Error).stack })
+    return c.json({ message: 'Internal server error' }, 500)
+  })
+
+  async function handle(c: Context): Promise<Response> {
+    const started = deps.clock.now()
+    const raw = c.req.raw
+    const url = new URL(raw.url)
+    const info = deps.clientInfo?.(c) ?? {}
+    const headers = headerPairs(raw, info.rawHeaders)
+    const peerIp = normalizeIp(info.remoteAddress ?? raw.headers.get('cf-connecting-ip') ?? '127.0.0.1')
+    const xff = settings.trustForwardedFor ? raw.headers.get('x-forwarded-for') : null
+    const sourceIp = xff ? normalizeIp(xff.split(',')[0]!.trim()) : peerIp
+    const userAgent = raw.headers.get('user-agent')
+    const host = raw.headers.get('host') ?? url.host
+
+    const apiMatch = selectApi(model, host, url.pathname)
+    const api = apiMatch?.api
+    const isRest = api?.type === 'REST'
+    const shortId = newShortId()
+    const requestId = isRest ? newUuid() : shortId
+    let req: GatewayRequest | undefined
+    let response: Response
+    let error: GatewayError | undefined
+
+    try {
+      if (!api || !apiMatch) throw new GatewayError('RESOURCE_NOT_FOUND', { detail: `no API serves ${host}${url.pathname}` })
+      checkLimits(headers, raw, settings.maxHeaderBytes, settings.maxPayloadBytes)
+      const stage = selectStage(api, apiMatch.path)
+      const override = isRest ? raw.headers.get('x-http-method-override') : null
+      const method = (override ?? raw.method).toUpperCase()
+      const match = isRest ? matchRestRoute(api, method, stage.path) : matchHttpRoute(api, method, stage.path)
+      req = {
+        requestId,
+        extendedRequestId: shortId,
+        traceId: newTraceId(started),
+        timeEpoch: started,
+        api,
+        stage: stage.stage,
+        route: match.route,
+        method,
+        stagePath: stage.stagePath,
+        path: stage.path,
+        rawQueryString: url.search.slice(1),
+        pathParameters: match.params,
+        headers,
+        request: raw,
+        sourceIp,
+        peerIp,
+        userAgent,
+        scheme: info.encrypted || url.protocol === 'https:' ? 'https' : 'http',
+        port: String(info.localPort ?? (url.port || (url.protocol === 'https:' ? 443 : 80))),
+        domainName: host.replace(/:\d+$/, ''),
+        protocol: 'HTTP/1.1',
+        maxPayloadBytes: settings.maxPayloadBytes,
+        timings: {},
+      }
+      response = await pipelines.get(match.route)!(req)
+    } catch (e) {
+      error = e instanceof GatewayError ? e : undefined
+      if (!error) {
+        deps.logger.error('unexpected error', { requestId, error: String(e), stack: (e as Error)?.stack })
+        error = new GatewayError(isRest ? 'DEFAULT_5XX' : 'API_CONFIGURATION_ERROR', { detail: String(e) })
+      } else if (error.detail) {
+        deps.logger.info('request rejected', { requestId, type: error.type, detail: error.detail })
+      }
+      response = renderGatewayError({
+        apiType: api?.type ?? 'HTTP',
+        error,
+        overrides: api?.gatewayResponses,
+        context: errorContext(requestId, shortId, api, req, raw.method, url.pathname, sourceIp, userAgent, started),
+        stageVariables: req?.stage.variables,
+      })
+    }
+
+    response = withGatewayHeaders(response, api, requestId, shortId, req, error)
+    const log = req?.stage.accessLog ?? settings.accessLog
+    if (log.enabled) {
+      const entry: AccessLogEntry = {
+        req,
+        method: req?.method ?? raw.method,
+        path: url.pathname,
+        requestId,
+        timeEpoch: started,
+        sourceIp,
+        userAgent,
+        status: response.status,
+        responseLength: null,
+        responseLatency: 0,
+        errorType: error?.type,
+        errorMessage: error ? (error.overrideMessage ?? error.type) : undefined,
+      }
+      response = logWhenDone(response, entry, log.format, deps, started)
+    }
+    return response
+  }
+
+  return { app, fetch: app.fetch.bind(app), model }
+}
+
+function buildPipeline(
+  route: CompiledRoute,
+  api: CompiledApi,
+  model: GatewayModel,
+  deps: GatewayDeps,
+  features: Feature[],
+): RouteHandler {
+  let handler: RouteHandler = createIntegration(route, api, model, deps)
+  // Wrap from the lowest priority outwards so the highest priority runs first.
+  for (const feature of [...features].reverse()) {
+    const step = feature.create({ route, api, model, deps })
+    if (!step) continue
+    const next = handler
+    handler = (req) => step(req, () => next(req))
+  }
+  return handler
+}
+
+/** Header list with the client's casing when the runtime kept it (Node's rawHeaders). */
+function headerPairs(raw: Request, rawHeaders?: string[]): [string, string][] {
+  if (rawHeaders) {
+    const out: [string, string][] = []
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) out.push([rawHeaders[i]!, rawHeaders[i + 1]!])
+    return out
+  }
+  return [...raw.headers]
+}
+
+function checkLimits(headers: [string, string][], raw: Request, maxHeaderBytes: number, maxPayload: number) {
+  let size = 0
+  for (const [, v] of headers) size += v.length
+  if (size > maxHeaderBytes) {
+    throw new GatewayError('REQUEST_HEADER_FIELDS_TOO_LARGE', { detail: `header values total ${size} bytes > ${maxHeaderBytes}` })
+  }
+  const length = Number(raw.headers.get('content-length') ?? 0)
+  if (length > maxPayload) throw tooLarge(maxPayload)
+}
+
+function normalizeIp(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip
+}
+
+function errorContext(
+  requestId: string,
+  shortId: string,
+  api: CompiledApi | undefined,
+  req: GatewayRequest | undefined,
+  method: string,
+  path: string,
+  sourceIp: string,
+  userAgent: string | null,
+  now: number,
+): Record<string, unknown> {
+  return {
+    requestId,
+    extendedRequestId: shortId,
+    apiId: api?.id,
+    stage: req?.stage.name,
+    httpMethod: req?.method ?? method,
+    path: req?.stagePath ?? path,
+    resourcePath: req?.route.resourcePath,
+    domainName: req?.domainName,
+    requestTime: clfTime(now),
+    requestTimeEpoch: now,
+    identity: { sourceIp, userAgent },
+  }
+}
+
+/** REST: x-amzn-RequestId + x-amz-apigw-id (+ X-Amzn-Trace-Id on Lambda answers); HTTP: apigw-requestid. */
+function withGatewayHeaders(
+  response: Response,
+  api: CompiledApi | undefined,
+  requestId: string,
+  shortId: string,
+  req: GatewayRequest | undefined,
+  error: GatewayError | undefined,
+): Response {
+  let res = response
+  try {
+    res.headers.set('x-test-mutable', '1')
+    res.headers.delete('x-test-mutable')
+  } catch {
+    // Responses from fetch() have immutable headers on Workers; copy before changing them.
+    res = new Response(res.body, res)
+  }
+  if (api?.type === 'REST') {
+    res.headers.set('x-amzn-RequestId', requestId)
+    res.headers.set('x-amz-apigw-id', shortId)
+    if (!error && req?.route.integration.type === 'lambda') res.headers.set('X-Amzn-Trace-Id', req.traceId)
+  } else {
+    res.headers.set('apigw-requestid', shortId)
+  }
+  return res
+}
+
+/** Writes the access-log line once the body has been sent (its length is known then). */
+function logWhenDone(response: Response, entry: AccessLogEntry, format: string, deps: GatewayDeps, started: number): Response {
+  const write = (length: number) => {
+    entry.responseLength = length
+    entry.responseLatency = deps.clock.now() - started
+    try {
+      deps.logger.access(formatAccessLog(format, entry))
+    } catch (e) {
+      deps.logger.error('access log format failed', { error: String(e) })
+    }
+  }
+  const declared = response.headers.get('content-length')
+  if (!response.body || declared !== null) {
+    write(declared !== null ? Number(declared) : 0)
+    return response
+  }
+  let length = 0
+  const counted = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        length += chunk.byteLength
+        controller.enqueue(chunk)
+      },
+      flush() {
+        write(length)
+      },
+    }),
+  )
+  return new Response(counted, { status: response.status, statusText: response.statusText, headers: response.headers })
+}

@@ -1,0 +1,103 @@
+/**
+ * Lambda proxy integration (AWS_PROXY): build the 1.0 or 2.0 event, invoke the function
+ * within the integration timeout, and turn its answer into the client's response by AWS's
+ * rules. Function errors and malformed answers become REST 502 / HTTP API 500.
+ */
+import type { CompiledApi, CompiledRoute, GatewayModel } from '../../model/load.ts'
+import type { LambdaIntegrationConfig } from '../../model/schema.ts'
+import type { GatewayDeps } from '../../core/deps.ts'
+import type { RouteHandler } from '../../core/feature.ts'
+import type { GatewayRequest } from '../../core/request.ts'
+import { GatewayError } from '../../core/errors.ts'
+import { readBody } from '../../core/body.ts'
+import { lastHeader } from '../../core/request.ts'
+import { substituteStageVariables, usesStageVariables } from '../../core/stage-variables.ts'
+import { buildEventV1 } from './event-v1.ts'
+import { buildEventV2 } from './event-v2.ts'
+import { parseProxyResponseV1, parseProxyResponseV2 } from './response.ts'
+import { InvokeError, type FunctionTarget, type InvokeOutcome } from './types.ts'
+
+/** Resolves the function a route calls; ARNs with stage variables resolve per request. */
+export function functionTarget(route: CompiledRoute, req?: GatewayRequest): FunctionTarget {
+  const config = route.integration as LambdaIntegrationConfig
+  if (route.function) {
+    const fn = route.function
+    if (fn.config.arn) {
+      const arn = req ? substituteStageVariables(fn.config.arn, req.stage.variables) : fn.config.arn
+      return { name: fn.name, config: fn.config, arn }
+    }
+    return { name: fn.name, config: fn.config }
+  }
+  const arn = req ? substituteStageVariables(config.function, req.stage.variables) : config.function
+  return { name: arn.split(':function:')[1]?.split(':')[0] ?? arn, arn }
+}
+
+/** Creates the Lambda proxy handler of a route. */
+export function createLambdaIntegration(route: CompiledRoute, api: CompiledApi, model: GatewayModel, deps: GatewayDeps): RouteHandler {
+  const accountId = model.settings.accountId
+  const timeoutMs = route.integration.timeoutMs
+  const arnText = route.function?.config.arn ?? (route.function ? undefined : (route.integration as LambdaIntegrationConfig).function)
+  const staticTarget = arnText && usesStageVariables(arnText) ? undefined : functionTarget(route)
+  const v2 = route.payloadFormatVersion === '2.0'
+  const isRest = api.type === 'REST'
+
+  return async function lambdaIntegration(req) {
+    const body = await readBody(req)
+    const event = v2 ? buildEventV2(req, body, { accountId }) : buildEventV1(req, body, { accountId })
+    const target = staticTarget ?? functionTarget(route, req)
+    const started = deps.clock.now()
+    const outcome = await invokeWithTimeout(deps, target, event, timeoutMs)
+    req.timings.integrationLatency = deps.clock.now() - started
+    if (outcome.kind === 'function-error') {
+      req.timings.integrationStatus = 200
+      req.timings.integrationError = outcome.errorMessage
+      throw new GatewayError('LAMBDA_ERROR', {
+        detail: `function ${target.name} failed: ${outcome.errorType ?? 'Error'}: ${outcome.errorMessage ?? ''}`,
+      })
+    }
+    req.timings.integrationStatus = 200
+    const response = v2
+      ? parseProxyResponseV2(outcome.payload)
+      : parseProxyResponseV1(outcome.payload, {
+          apiType: isRest ? 'REST' : 'HTTP',
+          accept: lastHeader(req, 'accept') ?? null,
+          binaryMediaTypes: api.binaryMediaTypes,
+        })
+    return withLength(response, req.method === 'HEAD')
+  }
+}
+
+async function invokeWithTimeout(deps: GatewayDeps, target: FunctionTarget, event: unknown, timeoutMs: number): Promise<InvokeOutcome> {
+  const controller = new AbortController()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort()
+      reject(new GatewayError('INTEGRATION_TIMEOUT', { detail: `function ${target.name}: no answer within ${timeoutMs} ms` }))
+    }, timeoutMs)
+  })
+  try {
+    return await Promise.race([deps.invoker.invoke({ target, event, signal: controller.signal }), timeout])
+  } catch (e) {
+    if (e instanceof GatewayError) throw e
+    if (e instanceof InvokeError) {
+      // Permission problems are the API's configuration (500); other invoke failures 502.
+      const permissions = e.status === 401 || e.status === 403
+      throw new GatewayError(permissions ? 'API_CONFIGURATION_ERROR' : 'LAMBDA_ERROR', {
+        detail: `invoking ${target.name}: ${e.message}`,
+        cause: e,
+      })
+    }
+    throw e
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** API Gateway always sends Content-Length on Lambda answers; the body is in memory anyway. */
+async function withLength(response: Response, head: boolean): Promise<Response> {
+  const bytes = response.body ? new Uint8Array(await response.arrayBuffer()) : new Uint8Array(0)
+  response.headers.set('content-length', String(bytes.byteLength))
+  const empty = head || bytes.byteLength === 0 || response.status === 204 || response.status === 304
+  return new Response(empty ? null : bytes, { status: response.status, headers: response.headers })
+}

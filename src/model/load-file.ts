@@ -1,0 +1,64 @@
+/**
+ * Reads a config file (YAML, JSON, or a TS/JS module exporting `defineConfig(...)`) and
+ * loads it. Node and Bun only: workerd gets its model from `portico build`.
+ */
+import { readFile } from 'node:fs/promises'
+import { dirname, extname, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml'
+import { ConfigError, loadModel, type ConfigIssue, type LoadResult } from './load.ts'
+
+/** Reads and parses a config file into a plain object, without validating it. */
+export async function readConfigDocument(file: string): Promise<{ data: unknown; locate: (path: (string | number)[]) => number | undefined }> {
+  const path = resolve(file)
+  const ext = extname(path).toLowerCase()
+  if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
+    const mod = (await import(pathToFileURL(path).href)) as { default?: unknown }
+    if (mod.default === undefined) throw new ConfigError([{ path: [], message: 'the module has no default export (export default defineConfig({...}))' }], file)
+    return { data: mod.default, locate: () => undefined }
+  }
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (e) {
+    throw new ConfigError([{ path: [], message: `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }], file)
+  }
+  const lineCounter = new LineCounter()
+  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+  if (doc.errors.length) {
+    const issues: ConfigIssue[] = doc.errors.map((e) => {
+      const pos = e.linePos?.[0]
+      return { path: [], message: `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${e.message.split('\n')[0]}` }
+    })
+    throw new ConfigError(issues, file)
+  }
+  const locate = (p: (string | number)[]) => {
+    for (let n = p.length; n >= 0; n--) {
+      const node = doc.getIn(p.slice(0, n), true)
+      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line
+    }
+    return undefined
+  }
+  return { data: doc.toJS(), locate }
+}
+
+/**
+ * Loads a config file into a model; problems are reported with their field path and line.
+ * Local handler paths resolve against the file's directory.
+ */
+export async function loadConfigFile(file: string): Promise<LoadResult & { file: string }> {
+  const path = resolve(file)
+  const { data, locate } = await readConfigDocument(path)
+  try {
+    return { ...loadModel(data, { baseDir: dirname(path), source: file }), file: path }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      const located = e.issues.map((i) => {
+        const line = locate(i.path)
+        return line ? { ...i, message: `${i.message} (line ${line})` } : i
+      })
+      throw new ConfigError(located, file)
+    }
+    throw e
+  }
+}

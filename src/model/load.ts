@@ -1,0 +1,318 @@
+/**
+ * Turns a config object (already parsed from YAML / JSON / TS) into the compiled gateway
+ * model: zod validation, defaults, cross-field checks, route compilation. Runs once, at load.
+ */
+import { z } from 'zod'
+import {
+  configSchema,
+  type ApiConfig,
+  type FunctionConfig,
+  type IntegrationConfig,
+  type PorticoConfig,
+  type SettingsConfig,
+  type StageConfig,
+} from './schema.ts'
+import type { GatewayResponseOverride, GatewayResponseType } from '../core/errors.ts'
+import { compileTemplate, type PathTemplate } from '../core/path-template.ts'
+import { stableApiId } from '../core/ids.ts'
+import { resourcePath as resourcePathSchema } from './typedefs.ts'
+
+/** One problem in a config, with the path of the field at fault. */
+export interface ConfigIssue {
+  path: (string | number)[]
+  message: string
+}
+
+/** A config that cannot be served. `issues` lists every problem found. */
+export class ConfigError extends Error {
+  readonly issues: ConfigIssue[]
+  constructor(issues: ConfigIssue[], source?: string) {
+    super(`${source ? source + ': ' : ''}invalid config\n${issues.map((i) => '  ' + formatIssue(i)).join('\n')}`)
+    this.name = 'ConfigError'
+    this.issues = issues
+  }
+}
+
+/** `apis[0].routes[2].integration.type: message` */
+export function formatIssue(issue: ConfigIssue): string {
+  const path = issue.path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${key}` : key),
+    '',
+  )
+  return `${path || '(root)'}: ${issue.message}`
+}
+
+export interface CompiledFunction {
+  name: string
+  config: FunctionConfig
+}
+
+export type CompiledIntegration = IntegrationConfig & { timeoutMs: number }
+
+export interface CompiledRoute {
+  /** Route key as API Gateway writes it: "GET /users/{id}", "ANY /{proxy+}" or "$default". */
+  routeKey: string
+  method: string
+  /** Resource path template; "$default" for the HTTP API default route. */
+  resourcePath: string
+  template: PathTemplate | null
+  integration: CompiledIntegration
+  /** For lambda integrations: the named function, or undefined for a bare ARN. */
+  function?: CompiledFunction
+  /** Event format for lambda integrations. */
+  payloadFormatVersion: '1.0' | '2.0'
+  /** Stable id (resourceId in events). */
+  resourceId: string
+  index: number
+}
+
+export interface CompiledStage {
+  name: string
+  variables: Record<string, string>
+  accessLog: { enabled: boolean; format: string }
+}
+
+export interface CompiledApi {
+  id: string
+  name: string
+  type: 'REST' | 'HTTP' | 'WEBSOCKET'
+  basePath: string
+  hosts: string[]
+  stages: CompiledStage[]
+  routes: CompiledRoute[]
+  binaryMediaTypes: string[]
+  gatewayResponses: Partial<Record<GatewayResponseType, GatewayResponseOverride>>
+  index: number
+}
+
+/** The validated, compiled model a gateway is built from. */
+export interface GatewayModel {
+  settings: SettingsConfig
+  functions: Record<string, CompiledFunction>
+  apis: CompiledApi[]
+  /** Directory local handler paths are resolved against (the config file's). */
+  baseDir?: string
+}
+
+export interface LoadResult {
+  model: GatewayModel
+  warnings: string[]
+}
+
+const DEFAULT_TIMEOUT = { REST: 29_000, HTTP: 30_000, WEBSOCKET: 29_000 } as const
+const MAX_TIMEOUT = { REST: 300_000, HTTP: 30_000, WEBSOCKET: 29_000 } as const
+
+/**
+ * Validates and compiles a config object. Throws ConfigError listing every problem.
+ * @param input the parsed config document
+ * @param opts.baseDir directory local handlers are resolved against
+ * @param opts.source file name used in error messages
+ */
+export function loadModel(input: unknown, opts: { baseDir?: string; source?: string } = {}): LoadResult {
+  const parsed = configSchema.safeParse(input)
+  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error), opts.source)
+  const config: PorticoConfig = parsed.data
+  const issues: ConfigIssue[] = []
+  const warnings: string[] = []
+
+  const functions: Record<string, CompiledFunction> = {}
+  for (const [name, fn] of Object.entries(config.functions)) functions[name] = { name, config: fn }
+
+  const apis = config.apis.map((api, apiIndex) => compileApi(api, apiIndex, config, functions, issues, warnings))
+
+  // Two APIs may not answer on the same host + base path.
+  for (let i = 0; i < apis.length; i++) {
+    for (let j = 0; j < i; j++) {
+      const a = apis[i]!
+      const b = apis[j]!
+      const sharedHost = a.hosts.length === 0 || b.hosts.length === 0 || a.hosts.some((h) => b.hosts.includes(h))
+      if (sharedHost && a.basePath === b.basePath) {
+        issues.push({
+          path: ['apis', i, 'basePath'],
+          message: `"${a.basePath}" is already used by API "${b.name}" on the same hosts: give one of them another basePath or hosts`,
+        })
+      }
+    }
+    const dupName = apis.findIndex((x) => x.name === apis[i]!.name)
+    if (dupName !== i) issues.push({ path: ['apis', i, 'name'], message: `API name "${apis[i]!.name}" is used twice` })
+  }
+
+  if (issues.length) throw new ConfigError(issues, opts.source)
+  return { model: { settings: config.settings, functions, apis, baseDir: opts.baseDir }, warnings }
+}
+
+function compileApi(
+  api: ApiConfig,
+  apiIndex: number,
+  config: PorticoConfig,
+  functions: Record<string, CompiledFunction>,
+  issues: ConfigIssue[],
+  warnings: string[],
+): CompiledApi {
+  const at = (...path: (string | number)[]) => ['apis', apiIndex, ...path]
+  if (api.type === 'WEBSOCKET') {
+    issues.push({ path: at('type'), message: 'WebSocket APIs are not supported yet by Portico (planned); use REST or HTTP' })
+  }
+  if (api.type !== 'REST' && Object.keys(api.gatewayResponses).length) {
+    issues.push({ path: at('gatewayResponses'), message: 'gateway responses can only be customised on REST APIs (as on AWS)' })
+  }
+  if (api.type !== 'REST' && api.binaryMediaTypes.length) {
+    issues.push({ path: at('binaryMediaTypes'), message: 'binaryMediaTypes applies to REST APIs only; HTTP APIs detect binary bodies themselves' })
+  }
+
+  const stagesIn: StageConfig[] =
+    api.stages ?? [{ name: api.type === 'HTTP' ? '$default' : 'prod', variables: {} }]
+  const stages: CompiledStage[] = stagesIn.map((s, i) => {
+    if (s.name === '$default' && api.type !== 'HTTP') {
+      issues.push({ path: at('stages', i, 'name'), message: '$default stages exist on HTTP APIs only' })
+    }
+    if (stagesIn.findIndex((x) => x.name === s.name) !== i) {
+      issues.push({ path: at('stages', i, 'name'), message: `stage "${s.name}" is declared twice` })
+    }
+    return { name: s.name, variables: s.variables, accessLog: s.accessLog ?? config.settings.accessLog }
+  })
+
+  const seen = new Map<string, number>()
+  const routes: CompiledRoute[] = []
+  api.routes.forEach((r, i) => {
+    const path = (...p: (string | number)[]) => at('routes', i, ...p)
+    let method: string
+    let resourcePath: string
+    if (r.route !== undefined) {
+      if (r.method !== undefined || r.path !== undefined) {
+        issues.push({ path: path('route'), message: 'give either "route" or "method" + "path", not both' })
+        return
+      }
+      if (r.route === '$default') {
+        if (api.type !== 'HTTP') {
+          issues.push({ path: path('route'), message: 'the $default route exists on HTTP APIs only' })
+          return
+        }
+        method = 'ANY'
+        resourcePath = '$default'
+      } else {
+        const m = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY) (\/\S*)$/.exec(r.route)
+        if (!m) {
+          issues.push({ path: path('route'), message: 'a route key is "METHOD /path" (e.g. "GET /users/{id}") or "$default"' })
+          return
+        }
+        method = m[1]!
+        resourcePath = m[2]!
+        const check = resourcePathSchema.safeParse(resourcePath)
+        if (!check.success) {
+          for (const issue of check.error.issues) issues.push({ path: path('route'), message: issue.message })
+          return
+        }
+      }
+    } else {
+      if (r.path === undefined) {
+        issues.push({ path: path('path'), message: 'a route needs "path" (or "route")' })
+        return
+      }
+      method = r.method ?? 'ANY'
+      resourcePath = r.path
+    }
+    const normalized = resourcePath === '$default' || resourcePath === '/' ? resourcePath : resourcePath.replace(/\/$/, '')
+    let template: PathTemplate | null = null
+    if (normalized !== '$default') {
+      try {
+        template = compileTemplate(normalized)
+      } catch (e) {
+        issues.push({ path: path(r.route !== undefined ? 'route' : 'path'), message: (e as Error).message })
+        return
+      }
+    }
+    const routeKey = normalized === '$default' ? '$default' : `${method} ${normalized}`
+    const dup = seen.get(routeKey)
+    if (dup !== undefined) {
+      issues.push({ path: path(), message: `route "${routeKey}" is already defined at routes[${dup}]` })
+      return
+    }
+    seen.set(routeKey, i)
+
+    const integration = r.integration
+    const maxTimeout = MAX_TIMEOUT[api.type]
+    if ('timeoutMs' in integration && integration.timeoutMs !== undefined && integration.timeoutMs > maxTimeout) {
+      issues.push({
+        path: path('integration', 'timeoutMs'),
+        message: `must be at most ${maxTimeout} ms on ${api.type} APIs`,
+      })
+    }
+    const compiled: CompiledRoute = {
+      routeKey,
+      method,
+      resourcePath: normalized,
+      template,
+      integration: { ...integration, timeoutMs: ('timeoutMs' in integration && integration.timeoutMs) || DEFAULT_TIMEOUT[api.type] },
+      payloadFormatVersion: '1.0',
+      resourceId: stableApiId(`${api.name}:${normalized}`, 6),
+      index: i,
+    }
+    if (integration.type === 'lambda') {
+      if (api.type === 'REST' && integration.payloadFormatVersion === '2.0') {
+        issues.push({ path: path('integration', 'payloadFormatVersion'), message: 'REST APIs always send payload 1.0' })
+      }
+      compiled.payloadFormatVersion = api.type === 'HTTP' ? (integration.payloadFormatVersion ?? '2.0') : '1.0'
+      const fn = functions[integration.function]
+      if (fn) compiled.function = fn
+      else if (!/^arn:aws[a-z-]*:lambda:/.test(integration.function)) {
+        const known = Object.keys(functions)
+        issues.push({
+          path: path('integration', 'function'),
+          message: `no function "${integration.function}" in functions${known.length ? ` (known: ${known.join(', ')})` : ''}, and it is not a Lambda ARN`,
+        })
+      }
+    }
+    if (integration.type === 'http_proxy' && template) {
+      for (const m of integration.uri.matchAll(/\{([A-Za-z0-9_]+)\+?\}/g)) {
+        if (!template.paramNames.includes(m[1]!)) {
+          issues.push({
+            path: path('integration', 'uri'),
+            message: `{${m[1]}} is not a path parameter of ${normalized}`,
+          })
+        }
+      }
+    }
+    if (integration.type === 'mock' && api.type === 'HTTP') {
+      issues.push({ path: path('integration', 'type'), message: 'mock integrations exist on REST APIs only (as on AWS)' })
+    }
+    routes.push(compiled)
+  })
+  if (routes.length === 0 && api.routes.length === 0) warnings.push(`API "${api.name}" has no routes: every request will be rejected`)
+
+  return {
+    id: api.id ?? stableApiId(api.name, 10),
+    name: api.name,
+    type: api.type,
+    basePath: api.basePath,
+    hosts: api.hosts.map((h) => h.toLowerCase()),
+    stages,
+    routes,
+    binaryMediaTypes: api.binaryMediaTypes,
+    gatewayResponses: api.gatewayResponses as CompiledApi['gatewayResponses'],
+    index: apiIndex,
+  }
+}
+
+function zodIssues(error: z.ZodError): ConfigIssue[] {
+  const out: ConfigIssue[] = []
+  const walk = (issue: z.core.$ZodIssue, prefix: PropertyKey[]) => {
+    const path = [...prefix, ...issue.path]
+    if (issue.code === 'invalid_union' && issue.errors.length) {
+      // A discriminated union with a bad discriminator has no branch errors; others list each branch.
+      for (const branch of issue.errors) for (const inner of branch) walk(inner, path)
+      return
+    }
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ path: [...path, key].map(toKey), message: 'unknown key (check its spelling; unknown keys are not ignored)' })
+      return
+    }
+    out.push({ path: path.map(toKey), message: issue.message })
+  }
+  for (const issue of error.issues) walk(issue, [])
+  return out
+}
+
+function toKey(k: PropertyKey): string | number {
+  return typeof k === 'number' ? k : String(k)
+}
