@@ -7,7 +7,7 @@ import { Hono, type Context } from 'hono'
 import type { CompiledApi, CompiledRoute, GatewayModel } from './model/load.ts'
 import type { GatewayDeps } from './core/deps.ts'
 import { GatewayError, renderGatewayError } from './core/errors.ts'
-import { matchHttpRoute, matchRestRoute, selectApi, selectStage } from './core/router.ts'
+import { matchHttpRoute, matchRestRoute, selectApi, selectStage, type StageMatch } from './core/router.ts'
 import type { GatewayRequest } from './core/request.ts'
 import { clfTime, newShortId, newTraceId, newUuid } from './core/ids.ts'
 import { formatAccessLog, type AccessLogEntry } from './core/access-log.ts'
@@ -65,13 +65,14 @@ export function createGateway(model: GatewayModel, deps: GatewayDeps, opts: Crea
     const shortId = newShortId()
     const requestId = isRest ? newUuid() : shortId
     let req: GatewayRequest | undefined
+    let stage: StageMatch | undefined
     let response: Response
     let error: GatewayError | undefined
 
     try {
       if (!api || !apiMatch) throw new GatewayError('RESOURCE_NOT_FOUND', { detail: `no API serves ${host}${url.pathname}` })
       checkLimits(headers, raw, settings.maxHeaderBytes, settings.maxPayloadBytes)
-      const stage = selectStage(api, apiMatch.path)
+      stage = selectStage(api, apiMatch.path)
       const override = isRest ? raw.headers.get('x-http-method-override') : null
       const method = (override ?? raw.method).toUpperCase()
       const match = isRest ? matchRestRoute(api, method, stage.path) : matchHttpRoute(api, method, stage.path)
@@ -113,16 +114,17 @@ export function createGateway(model: GatewayModel, deps: GatewayDeps, opts: Crea
         apiType: api?.type ?? 'HTTP',
         error,
         overrides: api?.gatewayResponses,
-        context: errorContext(requestId, shortId, api, req, raw.method, url.pathname, sourceIp, userAgent, started),
-        stageVariables: req?.stage.variables,
+        context: errorContext(requestId, shortId, api, stage, req, raw.method, url.pathname, sourceIp, userAgent, started),
+        stageVariables: stage?.stage.variables,
       })
     }
 
     response = withGatewayHeaders(response, api, requestId, shortId, req, error)
-    const log = req?.stage.accessLog ?? settings.accessLog
+    const log = stage?.stage.accessLog ?? settings.accessLog
     if (log.enabled) {
       const entry: AccessLogEntry = {
         req,
+        stage: stage?.stage.name,
         method: req?.method ?? raw.method,
         path: url.pathname,
         requestId,
@@ -189,6 +191,7 @@ function errorContext(
   requestId: string,
   shortId: string,
   api: CompiledApi | undefined,
+  stage: StageMatch | undefined,
   req: GatewayRequest | undefined,
   method: string,
   path: string,
@@ -200,9 +203,9 @@ function errorContext(
     requestId,
     extendedRequestId: shortId,
     apiId: api?.id,
-    stage: req?.stage.name,
+    stage: stage?.stage.name,
     httpMethod: req?.method ?? method,
-    path: req?.stagePath ?? path,
+    path: stage?.stagePath ?? path,
     resourcePath: req?.route.resourcePath,
     domainName: req?.domainName,
     requestTime: clfTime(now),

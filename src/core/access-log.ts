@@ -28,6 +28,8 @@ const CLF =
 /** What the log knows once the response is ready. */
 export interface AccessLogEntry {
   req?: GatewayRequest
+  /** Stage name, known even when no route matched. */
+  stage?: string
   /** Used when the request failed before a route was resolved. */
   method: string
   path: string
@@ -49,7 +51,7 @@ export function accessLogContext(e: AccessLogEntry): Record<string, unknown> {
     requestId: e.requestId,
     extendedRequestId: r?.extendedRequestId,
     apiId: r?.api.id,
-    stage: r?.stage.name,
+    stage: r?.stage.name ?? e.stage,
     httpMethod: e.method,
     path: r?.stagePath ?? e.path,
     resourcePath: r?.route.resourcePath,

@@ -125,7 +125,8 @@ export function loadModel(input: unknown, opts: { baseDir?: string; source?: str
     for (let j = 0; j < i; j++) {
       const a = apis[i]!
       const b = apis[j]!
-      const sharedHost = a.hosts.length === 0 || b.hosts.length === 0 || a.hosts.some((h) => b.hosts.includes(h))
+      // A host-specific API beats a catch-all one, so only equal host sets collide.
+      const sharedHost = (a.hosts.length === 0 && b.hosts.length === 0) || a.hosts.some((h) => b.hosts.includes(h))
       if (sharedHost && a.basePath === b.basePath) {
         issues.push({
           path: ['apis', i, 'basePath'],
@@ -305,6 +306,11 @@ function zodIssues(error: z.ZodError): ConfigIssue[] {
     }
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push({ path: [...path, key].map(toKey), message: 'unknown key (check its spelling; unknown keys are not ignored)' })
+      return
+    }
+    if (issue.code === 'invalid_key' && issue.issues.length) {
+      // A record key that fails its own schema: report the key's message, not "Invalid key".
+      for (const inner of issue.issues) out.push({ path: path.map(toKey), message: inner.message })
       return
     }
     out.push({ path: path.map(toKey), message: issue.message })

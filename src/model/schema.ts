@@ -14,7 +14,7 @@ export const functionSchema = z
       .regex(/^[^\s]+\.[A-Za-z_$][\w$]*$/, 'handler is "<module path>.<export>", e.g. src/users.get')
       .optional()
       .describe(
-        'Local handler, serverless-style: "src/users.get" is export `get` of src/users.{ts,mjs,js}, relative to the config file.',
+        'Local handler, serverless-style: "src/users.get" is export `get` of src/users.{ts,mts,mjs,js,cjs}, relative to the config file.',
       ),
     arn: z
       .string()
@@ -27,7 +27,7 @@ export const functionSchema = z
     endpoint: z
       .url()
       .optional()
-      .describe('Lambda Invoke API endpoint (LocalStack, serverless-offline :3002, ...). Defaults to AWS, or AWS_LAMBDA_ENDPOINT.'),
+      .describe('Lambda Invoke API endpoint (LocalStack, serverless-offline :3002, ...). Defaults to AWS_ENDPOINT_URL_LAMBDA, then AWS_ENDPOINT_URL, then AWS.'),
     timeout: z
       .number()
       .positive()

@@ -28,7 +28,10 @@ export interface Invocation {
  */
 export type InvokeOutcome =
   | { kind: 'ok'; payload: string }
-  /** The function failed (X-Amz-Function-Error); payload is `{"errorMessage","errorType","stackTrace"}`. */
+  /**
+   * The function failed (X-Amz-Function-Error). Payload as the runtime reports it: Node's
+   * `{"errorType","errorMessage","trace"}`, Python's `stackTrace`, timeouts without a trace.
+   */
   | { kind: 'function-error'; payload: string; errorType?: string; errorMessage?: string }
 
 /** The invocation itself failed (permissions, throttling, unknown function, network). */

@@ -1,0 +1,81 @@
+/**
+ * The `context` object a Node.js Lambda handler receives, built for in-process invocations.
+ * Portable: no node:* imports, only Web crypto.
+ */
+
+/** The Node.js Lambda context, as the managed runtime hands it to a handler. */
+export interface LambdaContext {
+  awsRequestId: string
+  functionName: string
+  functionVersion: string
+  invokedFunctionArn: string
+  /** A string, as Lambda gives it (`"1024"`). */
+  memoryLimitInMB: string
+  logGroupName: string
+  logStreamName: string
+  identity: undefined
+  clientContext: undefined
+  /** Only meaningful for callback handlers; kept writable because handlers set it. */
+  callbackWaitsForEmptyEventLoop: boolean
+  getRemainingTimeInMillis(): number
+  /** Legacy completion API (pre-callback runtimes), still honoured by the Node.js runtime. */
+  done(error?: unknown, result?: unknown): void
+  succeed(result?: unknown): void
+  fail(error?: unknown): void
+}
+
+export interface LambdaContextOptions {
+  functionName: string
+  memoryLimitInMB: number
+  /** The function timeout; the deadline is `now() + timeoutMs` at creation. */
+  timeoutMs: number
+  region: string
+  accountId: string
+  now: () => number
+  awsRequestId?: string
+  /**
+   * Receives context.done/succeed/fail. Without it they do nothing, which only makes sense
+   * for a context that is inspected rather than run.
+   */
+  complete?: (error: unknown, result: unknown) => void
+}
+
+/**
+ * Builds the Node.js Lambda context for one invocation. `getRemainingTimeInMillis()` counts
+ * down from the function timeout using `now`, so tests can drive the clock.
+ */
+export function createLambdaContext(opts: LambdaContextOptions): LambdaContext {
+  const start = opts.now()
+  const deadline = start + opts.timeoutMs
+  const complete = opts.complete ?? (() => {})
+  return {
+    awsRequestId: opts.awsRequestId ?? crypto.randomUUID(),
+    functionName: opts.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${opts.region}:${opts.accountId}:function:${opts.functionName}`,
+    memoryLimitInMB: String(opts.memoryLimitInMB),
+    logGroupName: `/aws/lambda/${opts.functionName}`,
+    logStreamName: logStreamName(start),
+    identity: undefined,
+    clientContext: undefined,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - opts.now()),
+    done: (error?: unknown, result?: unknown) => complete(error, result),
+    succeed: (result?: unknown) => complete(null, result),
+    // The runtime reports a bare fail() as the string error 'handled'.
+    fail: (error?: unknown) => complete(error ?? 'handled', undefined),
+  }
+}
+
+/** `2024/05/01/[$LATEST]` followed by 32 hex digits, the shape of a Lambda log stream name. */
+function logStreamName(ms: number): string {
+  const d = new Date(ms)
+  const day = `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}`
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+  return `${day}/[$LATEST]${hex}`
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0')
+}
