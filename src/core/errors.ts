@@ -79,7 +79,8 @@ const REST: Record<PorticoResponseType, Rendering> = {
   REQUEST_HEADER_FIELDS_TOO_LARGE: { status: 431, message: 'Request Header Fields Too Large', errorType: 'RequestHeaderFieldsTooLargeException' },
   // REST request naming a stage the API does not have: commonly reported as 403 Forbidden.
   UNKNOWN_STAGE: { status: 403, message: 'Forbidden', errorType: 'ForbiddenException' },
-  // A Lambda proxy function error or malformed proxy response: 502, with the spaced body.
+  // A Lambda proxy function error or malformed proxy response: 502 (an invalid statusCode sets
+  // the spaced 36-byte body through GatewayError.body).
   LAMBDA_ERROR: { status: 502, message: 'Internal server error', errorType: 'InternalServerErrorException' },
 }
 

@@ -24,12 +24,10 @@ export async function readConfigDocument(file: string): Promise<{ data: unknown;
     throw new ConfigError([{ path: [], message: `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }], file)
   }
   const lineCounter = new LineCounter()
-  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true })
   if (doc.errors.length) {
-    const issues: ConfigIssue[] = doc.errors.map((e) => {
-      const pos = e.linePos?.[0]
-      return { path: [], message: `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${e.message.split('\n')[0]}` }
-    })
+    // With prettyErrors, yaml's messages end with "at line L, column C:".
+    const issues: ConfigIssue[] = doc.errors.map((e) => ({ path: [], message: e.message.split('\n')[0]!.replace(/:$/, '') }))
     throw new ConfigError(issues, file)
   }
   const locate = (p: (string | number)[]) => {
@@ -48,7 +46,7 @@ export async function readConfigDocument(file: string): Promise<{ data: unknown;
  */
 export async function loadConfigFile(file: string): Promise<LoadResult & { file: string }> {
   const path = resolve(file)
-  const { data, locate } = await readConfigDocument(path)
+  const { data, locate } = await readConfigDocument(file)
   try {
     return { ...loadModel(data, { baseDir: dirname(path), source: file }), file: path }
   } catch (e) {

@@ -1,0 +1,80 @@
+/** The portico command, run as a user runs it (a real process). */
+import { describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { configJsonSchema } from '../../src/model/json-schema.ts'
+
+function portico(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/portico.mjs', ...args], { encoding: 'utf8', timeout: 30_000 })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+describe('portico validate', () => {
+  it('accepts the example', () => {
+    const r = portico('validate', '--config', 'examples/users/portico.yaml')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toBe('examples/users/portico.yaml: OK (2 APIs, 7 routes)\n')
+  })
+  it('prints every problem with its field path and line, and exits 1', () => {
+    const r = portico('validate', '--config', 'test/fixtures/configs/bad.yaml')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe(
+      [
+        'test/fixtures/configs/bad.yaml: invalid config',
+        '  apis[0].routes[1].method: Invalid option: expected one of "GET"|"POST"|"PUT"|"PATCH"|"DELETE"|"HEAD"|"OPTIONS"|"ANY" (line 11)',
+        '  apis[0].cache: unknown key (check its spelling; unknown keys are not ignored) (line 14)',
+        '',
+      ].join('\n'),
+    )
+  })
+  it('reports YAML syntax errors with their position', () => {
+    const r = portico('validate', '--config', 'test/fixtures/configs/broken.yaml')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^test\/fixtures\/configs\/broken.yaml: invalid config\n  \(root\): .+ at line 4, column \d+\n$/)
+  })
+  it('names a missing file', () => {
+    const r = portico('validate', '--config', 'nope.yaml')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('nope.yaml: invalid config\n  (root): cannot read the file: ENOENT')
+  })
+  it('loads TypeScript configs written with defineConfig', () => {
+    const r = portico('validate', '--config', 'test/fixtures/configs/portico.config.ts')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('OK (1 API, 1 route)')
+  })
+})
+
+describe('portico routes', () => {
+  it('prints the route table with the columns later features fill in', () => {
+    const r = portico('routes', '--config', 'examples/users/portico.yaml')
+    expect(r.code).toBe(0)
+    const lines = r.stdout.trim().split('\n')
+    expect(lines[0]).toMatch(/^API\s+URL\s+METHOD\s+PATH\s+INTEGRATION\s+AUTH\s+API KEY\s+CACHE\s+THROTTLE$/)
+    expect(lines).toHaveLength(8)
+    expect(lines[1]).toMatch(/^users-rest \(REST\)\s+\/prod\/users\/\{id\}\s+GET\s+\/users\/\{id\}\s+lambda getUser \(payload 1\.0\)/)
+    expect(lines.some((l) => /\/v2\/users\/\{id\}\s+GET .*payload 2\.0/.test(l))).toBe(true)
+  })
+})
+
+describe('help and usage errors', () => {
+  it('shows help for every command', () => {
+    for (const cmd of ['start', 'validate', 'routes', 'build', 'schema']) {
+      const r = portico(cmd, '--help')
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain(`portico ${cmd}`)
+    }
+  })
+  it('rejects unknown commands and options', () => {
+    expect(portico('deploy').code).toBe(1)
+    const r = portico('validate', '--nope')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain("Unknown option '--nope'")
+  })
+})
+
+describe('the shipped JSON Schema', () => {
+  it('is the one generated from the model (run npm run schema after changing it)', () => {
+    const shipped = JSON.parse(readFileSync('schema/portico.schema.json', 'utf8'))
+    expect(shipped).toEqual(configJsonSchema())
+  })
+})

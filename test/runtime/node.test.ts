@@ -1,0 +1,133 @@
+/**
+ * The Node runtime over real sockets: the example served by startNode, header casing and
+ * repeated headers as the client sent them, the peer address, keep-alive, and limits.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connect } from 'node:net'
+import { startNode, type RunningGateway } from '../../src/runtime/node/index.ts'
+import { loadConfigFile } from '../../src/model/load-file.ts'
+import { loadModel } from '../../src/model/load.ts'
+import { memoryLogger } from '../../src/core/deps.ts'
+import { startBackend } from '../../examples/users/backend.ts'
+import { FIXTURES } from '../helpers/gateway.ts'
+
+let example: RunningGateway
+let echo: RunningGateway
+let backend: Awaited<ReturnType<typeof startBackend>>
+const logger = memoryLogger()
+
+beforeAll(async () => {
+  backend = await startBackend(0)
+  const { model } = await loadConfigFile('examples/users/portico.yaml')
+  for (const api of model.apis) for (const stage of api.stages) stage.variables.backendUrl = backend.url
+  example = await startNode({ model, port: 0, logger })
+  const echoModel = loadModel(
+    {
+      settings: { maxPayloadBytes: 1024 },
+      functions: { echo: { handler: 'echo.handler' } },
+      apis: [
+        { name: 'r', type: 'REST', routes: [{ method: 'ANY', path: '/e', integration: { type: 'lambda', function: 'echo' } }] },
+        { name: 'h', type: 'HTTP', basePath: '/h', routes: [{ route: 'ANY /e', integration: { type: 'lambda', function: 'echo', payloadFormatVersion: '2.0' } }] },
+      ],
+    },
+    { baseDir: FIXTURES },
+  ).model
+  echo = await startNode({ model: echoModel, port: 0, logger: memoryLogger() })
+})
+afterAll(async () => {
+  await example?.close()
+  await echo?.close()
+  await backend?.close()
+})
+
+/** Sends a raw HTTP/1.1 request and returns the raw response text. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text))
+    let out = ''
+    socket.on('data', (d) => (out += d))
+    socket.on('end', () => resolve(out))
+    socket.on('error', reject)
+  })
+}
+
+describe('the users example on Node', () => {
+  it('answers GET /prod/users/42 with user 42', async () => {
+    const res = await fetch(`${example.url}/prod/users/42`)
+    expect(res.status).toBe(200)
+    const body = await res.json()
+    expect(body).toMatchObject({ id: '42', name: 'User 42' })
+    expect(body.requestId).toBe(res.headers.get('x-amzn-requestid'))
+  })
+  it('creates a user over REST and reads it back over the HTTP API', async () => {
+    const created = await fetch(`${example.url}/prod/users`, { method: 'POST', body: JSON.stringify({ name: 'Ada', email: 'ada@example.com' }) })
+    expect(created.status).toBe(201)
+    const user = await created.json()
+    const read = await fetch(`${example.url}/v2/users/${user.id}`)
+    expect(await read.json()).toMatchObject({ id: user.id, name: 'Ada', email: 'ada@example.com' })
+    expect(read.headers.get('apigw-requestid')).toMatch(/=$/)
+  })
+  it('rejects a bad body with the handler\'s 400', async () => {
+    const res = await fetch(`${example.url}/prod/users`, { method: 'POST', body: '{' })
+    expect(res.status).toBe(400)
+  })
+  it('proxies /prod/backend/* to the example backend', async () => {
+    const res = await fetch(`${example.url}/prod/backend/items/7?q=1`)
+    const seen = await res.json()
+    expect(seen).toMatchObject({ backend: 'users-example', method: 'GET', url: '/items/7?q=1' })
+    expect(seen.headers['x-forwarded-port']).toBe(String(example.port))
+  })
+  it('serves the mock health route', async () => {
+    expect(await (await fetch(`${example.url}/prod/health`)).json()).toEqual({ status: 'ok' })
+  })
+  it('writes an access-log line per request', () => {
+    expect(logger.accessLines.length).toBeGreaterThanOrEqual(4)
+  })
+})
+
+describe('what a Lambda function sees over a real socket', () => {
+  it('REST keeps header casing and repeated headers, without Content-Length', async () => {
+    const raw = await rawRequest(
+      echo.port,
+      'POST /prod/e?a=1&a=2 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Dup: one\r\nx-dup: two\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}',
+    )
+    const event = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))
+    expect(event.headers['X-Dup']).toBe('two')
+    expect(event.multiValueHeaders['X-Dup']).toEqual(['one', 'two'])
+    expect(event.headers['Content-Type']).toBe('application/json')
+    expect(event.headers['Content-Length']).toBeUndefined()
+    expect(event.queryStringParameters).toEqual({ a: '2' })
+    expect(event.multiValueQueryStringParameters).toEqual({ a: ['1', '2'] })
+    expect(event.requestContext.identity.sourceIp).toBe('127.0.0.1')
+    expect(event.headers['X-Forwarded-Port']).toBe(String(echo.port))
+    expect(event.body).toBe('{}')
+  })
+  it('HTTP API 2.0 lowercases and joins headers, splits cookies, keeps Content-Length', async () => {
+    const raw = await rawRequest(
+      echo.port,
+      'POST /h/e HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Dup: one\r\nX-Dup: two\r\nCookie: a=1; b=2\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi',
+    )
+    const event = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))
+    expect(event.headers['x-dup']).toBe('one,two')
+    expect(event.headers['content-length']).toBe('2')
+    expect(event.cookies).toEqual(['a=1', 'b=2'])
+    expect(event.headers.cookie).toBeUndefined()
+    expect(event.requestContext.http.sourceIp).toBe('127.0.0.1')
+  })
+  it('answers 413 above the payload limit on a chunked body', async () => {
+    const chunk = 'x'.repeat(600)
+    const raw = await rawRequest(
+      echo.port,
+      `POST /prod/e HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n258\r\n${chunk}\r\n258\r\n${chunk}\r\n0\r\n\r\n`,
+    )
+    expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large')
+    expect(raw.endsWith('HTTP content length exceeded 1024 bytes.')).toBe(true)
+  })
+  it('reuses a keep-alive connection for several requests', async () => {
+    const raw = await rawRequest(
+      echo.port,
+      'GET /prod/e HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /prod/e HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+    )
+    expect(raw.match(/HTTP\/1.1 200 OK/g)).toHaveLength(2)
+  })
+})
