@@ -3,11 +3,12 @@
  */
 import { parseArgs } from 'node:util'
 import { existsSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { ConfigError, formatIssue, type GatewayModel } from '../model/load.ts'
 import { loadConfigFile } from '../model/load-file.ts'
 import { configJsonSchema } from '../model/json-schema.ts'
+import { REFERENCE_START, withReference } from '../model/reference.ts'
 import { routeTable, formatTable } from './routes.ts'
 
 const HELP: Record<string, string> = {
@@ -43,7 +44,8 @@ Writes the module the Workers entry imports: the config and static imports of ev
 handler (workerd cannot load files at run time). wrangler.toml runs it before each build.`,
   schema: `portico schema [--out schema/portico.schema.json]
 
-Writes the JSON Schema of the config format; reference it as $schema in your config.`,
+Writes the JSON Schema of the config format; reference it as $schema in your config. In a
+directory whose README.md has the config-reference markers, it regenerates that section too.`,
 }
 
 const DEFAULT_CONFIGS = ['portico.yaml', 'portico.yml', 'portico.json', 'portico.config.ts']
@@ -115,6 +117,14 @@ export async function main(argv: string[]): Promise<number> {
         await mkdir(dirname(out), { recursive: true })
         await writeFile(out, JSON.stringify(configJsonSchema(), null, 2) + '\n')
         console.log(`wrote ${out}`)
+        // In this repository, the README's config reference is generated from the same schema.
+        if (existsSync('README.md') && existsSync('src/model/reference.ts')) {
+          const readme = await readFile('README.md', 'utf8')
+          if (readme.includes(REFERENCE_START)) {
+            await writeFile('README.md', withReference(readme))
+            console.log('updated the config reference in README.md')
+          }
+        }
         return 0
       }
       case 'build': {

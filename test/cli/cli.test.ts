@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { configJsonSchema } from '../../src/model/json-schema.ts'
+import { withReference } from '../../src/model/reference.ts'
 
 function portico(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/portico.mjs', ...args], { encoding: 'utf8', timeout: 30_000 })
@@ -76,5 +77,12 @@ describe('the shipped JSON Schema', () => {
   it('is the one generated from the model (run npm run schema after changing it)', () => {
     const shipped = JSON.parse(readFileSync('schema/portico.schema.json', 'utf8'))
     expect(shipped).toEqual(configJsonSchema())
+  })
+})
+
+describe('the README\'s config reference', () => {
+  it('is the one generated from the model (run npm run schema after changing it)', () => {
+    const readme = readFileSync('README.md', 'utf8')
+    expect(readme).toBe(withReference(readme))
   })
 })
