@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config'
+import { cloudflareTest } from '@cloudflare/vitest-plugin'
 
 export default defineConfig({
   test: {
@@ -9,6 +10,19 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/workers/**', 'node_modules/**'],
           environment: 'node',
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        // Runs inside workerd, through the Worker entry wrangler.toml names.
+        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        test: {
+          name: 'workers',
+          include: ['test/workers/**/*.test.ts'],
+          // Writes .portico/entry.generated.ts (wrangler's build command does not run here),
+          // so the project also works when run on its own, without `npm test`'s pretest.
+          globalSetup: ['test/workers/global-setup.ts'],
           testTimeout: 20_000,
           hookTimeout: 30_000,
         },

@@ -1,0 +1,207 @@
+/**
+ * Bun runtime: serves a gateway with Bun.serve. Local Lambda handlers are imported from disk
+ * (Bun runs TypeScript handlers as they are), remote ones go through the Invoke API, HTTP
+ * backends through Bun's fetch, which keeps connections alive per origin.
+ *
+ *   bun src/runtime/bun/index.ts [--config portico.yaml] [--port 8787] [--host 127.0.0.1]
+ */
+import { parseArgs } from 'node:util'
+import type { Context } from 'hono'
+import { createGateway, type Gateway } from '../../gateway.ts'
+import { consoleLogger, systemClock, type Clock, type ClientInfo, type GatewayDeps, type Logger } from '../../core/deps.ts'
+import { ConfigError, formatIssue, type GatewayModel } from '../../model/load.ts'
+import { loadConfigFile } from '../../model/load-file.ts'
+import { createLocalInvoker } from '../../integrations/lambda/invoke-local.ts'
+import { applyFunctionEnvironment, nodeModuleLoader } from '../../integrations/lambda/invoke-local-node.ts'
+import { createAwsInvoker } from '../../integrations/lambda/invoke-aws.ts'
+import { createInvoker } from '../../integrations/lambda/invoker.ts'
+import { fetchHttpClient } from '../../integrations/http/index.ts'
+import { formatTable, routeTable } from '../../cli/routes.ts'
+
+/** The parts of Bun's Server this module uses (declared here: bun-types is not a dependency). */
+export interface BunServer {
+  readonly port: number
+  readonly hostname: string
+  requestIP(request: Request): { address: string; family: string; port: number } | null
+  stop(closeActiveConnections?: boolean): Promise<void> | void
+}
+
+interface BunServeOptions {
+  port: number
+  hostname: string
+  fetch(request: Request, server: BunServer): Response | Promise<Response>
+  idleTimeout?: number
+  development?: boolean
+}
+
+declare const Bun: { serve(options: BunServeOptions): BunServer }
+
+/** Client address from Bun's socket; the server is the Hono env (Bun passes it to fetch). */
+export function bunClientInfo(c: Context): ClientInfo {
+  const server = c.env as BunServer | undefined
+  if (!server?.requestIP) return {}
+  return {
+    remoteAddress: server.requestIP(c.req.raw)?.address,
+    localPort: server.port,
+  }
+}
+
+/**
+ * Bun's fetch, told not to decompress: by default it asks backends for gzip/br/zstd and
+ * decodes the body but keeps Content-Encoding, so the client would get a plain body labelled
+ * gzip. The proxy passes bodies through as encoded, and Accept-Encoding as the client sent it.
+ */
+const passThroughFetch: typeof fetch = (input, init) => fetch(input, { ...init, decompress: false } as RequestInit)
+
+export interface BunDepsOptions {
+  logger?: Logger
+  clock?: Clock
+  env?: Record<string, string | undefined>
+}
+
+/** The deps a Bun process uses for a model. */
+export function bunDeps(model: GatewayModel, opts: BunDepsOptions = {}): GatewayDeps {
+  const clock = opts.clock ?? systemClock
+  const env = opts.env ?? process.env
+  const logger = opts.logger ?? consoleLogger({ quiet: env.PORTICO_QUIET === '1' })
+  for (const warning of applyFunctionEnvironment(model.functions)) logger.warn(warning)
+  const local = createLocalInvoker({
+    loadModule: nodeModuleLoader(model.baseDir ?? process.cwd()),
+    region: model.settings.region,
+    accountId: model.settings.accountId,
+    now: () => clock.now(),
+  })
+  const aws = createAwsInvoker({ region: model.settings.region, env })
+  return {
+    clock,
+    logger,
+    invoker: createInvoker({ local, aws }),
+    httpClient: fetchHttpClient(passThroughFetch),
+    clientInfo: bunClientInfo,
+  }
+}
+
+export interface BunStartOptions {
+  /** Config file (YAML, JSON, TS). */
+  config?: string
+  /** Or an already loaded model. */
+  model?: GatewayModel
+  /** 0 picks a free port. */
+  port?: number
+  hostname?: string
+  logger?: Logger
+  clock?: Clock
+}
+
+export interface RunningBunGateway {
+  gateway: Gateway
+  server: BunServer
+  /** http://host:port */
+  url: string
+  port: number
+  close(): Promise<void>
+}
+
+/** Loads the config (when given a file), builds the gateway and listens. */
+export async function startBun(opts: BunStartOptions): Promise<RunningBunGateway> {
+  let model = opts.model
+  if (!model) {
+    if (!opts.config) throw new Error('startBun needs a config file or a model')
+    const loaded = await loadConfigFile(opts.config)
+    model = loaded.model
+    for (const w of loaded.warnings) (opts.logger ?? consoleLogger()).warn(w)
+  }
+  const gateway = createGateway(model, bunDeps(model, { logger: opts.logger, clock: opts.clock }))
+  const hostname = opts.hostname ?? '127.0.0.1'
+  const server = Bun.serve({
+    port: opts.port ?? 8787,
+    hostname,
+    // The server is the Hono env, so bunClientInfo can ask it for the peer address.
+    fetch: (request, srv) => gateway.fetch(request, srv),
+    idleTimeout: idleTimeoutFor(model),
+    // Bun's development mode answers unhandled errors with an HTML page; the gateway renders its own.
+    development: false,
+  })
+  const port = server.port
+  return {
+    gateway,
+    server,
+    port,
+    url: `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`,
+    async close() {
+      await server.stop(true)
+    },
+  }
+}
+
+/**
+ * Bun's idle timeout (default 10 s) also runs while a response is pending, so it must outlast
+ * the longest integration timeout; past Bun's 255 s maximum it is turned off (0). Otherwise
+ * idle keep-alive connections are closed after 65 s, as on Node.
+ */
+function idleTimeoutFor(model: GatewayModel): number {
+  let longestMs = 0
+  for (const api of model.apis) for (const route of api.routes) longestMs = Math.max(longestMs, route.integration.timeoutMs)
+  const needed = Math.ceil(longestMs / 1000) + 5
+  return needed > 255 ? 0 : Math.max(65, needed)
+}
+
+/**
+ * The Bun command line: `--config <file>` (default: PORTICO_CONFIG, then portico.yaml),
+ * `--port <n>` (PORT, 8787), `--host <h>` (HOST, 127.0.0.1), `--quiet` (no access log).
+ * Resolves to an exit code, or -1 while serving.
+ */
+export async function main(argv: string[]): Promise<number> {
+  let values: { config?: string; port?: string; host?: string; quiet?: boolean }
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+      },
+      strict: true,
+    }).values
+  } catch (e) {
+    console.error(`portico (bun): ${(e as Error).message}\nUsage: bun src/runtime/bun/index.ts [--config <file>] [--port 8787] [--host 127.0.0.1] [--quiet]`)
+    return 1
+  }
+  const config = values.config ?? process.env.PORTICO_CONFIG ?? 'portico.yaml'
+  const port = Number(values.port ?? process.env.PORT ?? 8787)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`portico (bun): --port must be a port number, not "${values.port ?? process.env.PORT}"`)
+    return 1
+  }
+  if (values.quiet) process.env.PORTICO_QUIET = '1'
+  let running: RunningBunGateway
+  try {
+    running = await startBun({ config, port, hostname: values.host ?? process.env.HOST })
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message.split('\n')[0])
+      for (const issue of e.issues) console.error(`  ${formatIssue(issue)}`)
+      return 1
+    }
+    if ((e as { code?: string }).code === 'EADDRINUSE') {
+      console.error(`portico (bun): port ${port} is already in use; pick another with --port`)
+      return 1
+    }
+    throw e
+  }
+  console.error(`\n${formatTable(routeTable(running.gateway.model, running.url))}\n`)
+  // Tests and scripts wait for this line.
+  console.error(`Portico (bun) listening at ${running.url}`)
+  const stop = () => {
+    running.close().then(() => process.exit(0))
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  return -1
+}
+
+if ((import.meta as { main?: boolean }).main) {
+  const code = await main(process.argv.slice(2))
+  if (code >= 0) process.exit(code)
+}

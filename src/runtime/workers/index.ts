@@ -1,0 +1,99 @@
+/**
+ * Cloudflare Workers runtime (`wrangler dev`, `wrangler deploy`). The config and the local
+ * handler modules come from the entry `portico build` generates, since workerd cannot read
+ * files at run time; remote functions go through the Invoke API with credentials from the
+ * Worker's vars and secrets; HTTP backends through fetch.
+ */
+import type { Context, ExecutionContext } from 'hono'
+import { config, modules, source } from '../../../.portico/entry.generated.ts'
+import { createGateway, type Gateway } from '../../gateway.ts'
+import { consoleLogger, systemClock, type ClientInfo, type GatewayDeps, type Logger } from '../../core/deps.ts'
+import { loadModel, type GatewayModel } from '../../model/load.ts'
+import { createLocalInvoker } from '../../integrations/lambda/invoke-local.ts'
+import { createAwsInvoker } from '../../integrations/lambda/invoke-aws.ts'
+import { createInvoker } from '../../integrations/lambda/invoker.ts'
+import { fetchHttpClient } from '../../integrations/http/index.ts'
+
+/** The Worker's bindings: vars and secrets are strings (AWS_ACCESS_KEY_ID, PORTICO_QUIET, ...). */
+export type WorkerEnv = Record<string, unknown>
+
+/** Client address from the edge's CF-Connecting-IP; scheme and port from the URL. */
+export function workersClientInfo(c: Context): ClientInfo {
+  const raw = c.req.raw
+  const url = new URL(raw.url)
+  const https = url.protocol === 'https:'
+  return {
+    remoteAddress: raw.headers.get('cf-connecting-ip') ?? undefined,
+    localPort: url.port ? Number(url.port) : https ? 443 : 80,
+    encrypted: https,
+  }
+}
+
+/** The deps a Worker isolate uses for a model; `env` is the Worker's bindings. */
+export function workersDeps(model: GatewayModel, env: WorkerEnv, logger: Logger): GatewayDeps {
+  const clock = systemClock
+  const local = createLocalInvoker({
+    loadModule: async (modulePath) => {
+      const mod = modules[modulePath]
+      if (!mod) {
+        throw new Error(`module "${modulePath}" is not in the Worker bundle built from ${source}; run "portico build" again`)
+      }
+      return mod
+    },
+    region: model.settings.region,
+    accountId: model.settings.accountId,
+    now: () => clock.now(),
+  })
+  const aws = createAwsInvoker({ region: model.settings.region, env: stringBindings(env) })
+  return {
+    clock,
+    logger,
+    invoker: createInvoker({ local, aws }),
+    httpClient: fetchHttpClient(),
+    clientInfo: workersClientInfo,
+  }
+}
+
+function stringBindings(env: WorkerEnv): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {}
+  for (const [key, value] of Object.entries(env ?? {})) if (typeof value === 'string') out[key] = value
+  return out
+}
+
+/**
+ * Local functions' `environment` can only reach handlers through process.env, which exists
+ * with the nodejs_compat flag; without it the variables are reported as not applied.
+ */
+function applyEnvironment(model: GatewayModel, logger: Logger): void {
+  const processEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+  for (const fn of Object.values(model.functions)) {
+    const vars = Object.entries(fn.config.environment ?? {})
+    if (fn.config.handler === undefined || vars.length === 0) continue
+    if (!processEnv) {
+      logger.warn(`function "${fn.name}": environment not applied (handlers read process.env, which needs the nodejs_compat flag in wrangler.toml)`)
+      continue
+    }
+    // Functions share one isolate, as they share one process on Node: the first value wins.
+    for (const [key, value] of vars) if (processEnv[key] === undefined) processEnv[key] = value
+  }
+}
+
+// One gateway per isolate, built at the first request: the env bindings arrive with it.
+let gateway: Gateway | undefined
+
+function getGateway(env: WorkerEnv): Gateway {
+  if (!gateway) {
+    const logger = consoleLogger({ quiet: env?.PORTICO_QUIET === '1' })
+    const { model, warnings } = loadModel(config, { source })
+    for (const warning of warnings) logger.warn(warning)
+    applyEnvironment(model, logger)
+    gateway = createGateway(model, workersDeps(model, env, logger))
+  }
+  return gateway
+}
+
+export default {
+  fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> {
+    return getGateway(env).fetch(request, env, ctx)
+  },
+}
