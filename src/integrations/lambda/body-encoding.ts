@@ -109,7 +109,7 @@ export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
 }
 
 // ignoreBOM keeps a leading BOM in the text instead of silently dropping it.
-const DECODER = new TextDecoder('utf-8', { ignoreBOM: true })
+const DECODER = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true })
 const ENCODER = new TextEncoder()
 
 /** UTF-8 text of a body; invalid sequences become U+FFFD rather than failing the request. */
@@ -118,6 +118,6 @@ export function utf8Decode(bytes: Uint8Array): string {
 }
 
 /** UTF-8 bytes of a string. */
-export function utf8Encode(text: string): Uint8Array<ArrayBuffer> {
+export function utf8Encode(text: string): Uint8Array {
   return ENCODER.encode(text)
 }

@@ -69,7 +69,7 @@ export function createLambdaIntegration(route: CompiledRoute, api: CompiledApi, 
 
 async function invokeWithTimeout(deps: GatewayDeps, target: FunctionTarget, event: unknown, timeoutMs: number): Promise<InvokeOutcome> {
   const controller = new AbortController()
-  let timer: ReturnType<typeof setTimeout> | undefined
+  let timer: ReturnType<typeof setTimeout> | undefined = undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       controller.abort()
@@ -90,7 +90,7 @@ async function invokeWithTimeout(deps: GatewayDeps, target: FunctionTarget, even
     }
     throw e
   } finally {
-    clearTimeout(timer)
+    if (timer !== undefined) clearTimeout(timer)
   }
 }
 

@@ -2,6 +2,7 @@
  * The Node.js / Bun side of local handlers: finding handler modules on disk and giving local
  * functions their environment variables.
  */
+import { applyFunctionEnvironment as applyEnvironment } from './invoke-local.ts'
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -35,31 +36,10 @@ async function isFile(file: string): Promise<boolean> {
   }
 }
 
-/**
- * Copies the `environment` of every local function into `env` (process.env by default), once,
- * at load time. Local functions share one process, so one value per variable can win: the
- * first function to set it keeps it, and each disagreement is returned as a warning.
- * Remote functions are skipped; their environment lives in AWS.
- */
+/** Applies local functions' `environment` to this process's env (see invoke-local.ts). */
 export function applyFunctionEnvironment(
   functions: Record<string, { config: FunctionConfig }>,
   env: Record<string, string | undefined> = process.env,
 ): string[] {
-  const warnings: string[] = []
-  const setBy = new Map<string, string>()
-  for (const [name, { config }] of Object.entries(functions)) {
-    if (config.handler === undefined) continue
-    for (const [key, value] of Object.entries(config.environment ?? {})) {
-      const owner = setBy.get(key)
-      if (owner === undefined) {
-        setBy.set(key, name)
-        env[key] = value
-      } else if (env[key] !== value) {
-        warnings.push(
-          `functions "${owner}" and "${name}" set ${key} to different values; local handlers share one process, so "${owner}"'s value is used`,
-        )
-      }
-    }
-  }
-  return warnings
+  return applyEnvironment(functions, env)
 }

@@ -2,6 +2,7 @@
  * Invokes functions whose `handler` names a module in this process (serverless-style
  * "src/users.get"). Portable: how modules are found and loaded is the caller's loadModule.
  */
+import type { FunctionConfig } from '../../model/schema.ts'
 import { runHandler } from './run-handler.ts'
 import { InvokeError, type Invocation, type InvokeOutcome, type LambdaInvoker } from './types.ts'
 
@@ -87,4 +88,33 @@ async function loadHandler(
   }
   const found = direct !== undefined ? ` (it is a ${typeof direct}, not a function)` : ''
   throw new InvokeError(`Handler "${handler}": module "${modulePath}" has no exported function "${exportName}"${found}`)
+}
+
+/**
+ * Copies the `environment` of every local function into `env` (process.env by default), once,
+ * at load time. Local functions share one process, so one value per variable can win: the
+ * first function to set it keeps it, and each disagreement is returned as a warning.
+ * Remote functions are skipped; their environment lives in AWS.
+ */
+export function applyFunctionEnvironment(
+  functions: Record<string, { config: FunctionConfig }>,
+  env: Record<string, string | undefined>,
+): string[] {
+  const warnings: string[] = []
+  const setBy = new Map<string, string>()
+  for (const [name, { config }] of Object.entries(functions)) {
+    if (config.handler === undefined) continue
+    for (const [key, value] of Object.entries(config.environment ?? {})) {
+      const owner = setBy.get(key)
+      if (owner === undefined) {
+        setBy.set(key, name)
+        env[key] = value
+      } else if (env[key] !== value) {
+        warnings.push(
+          `functions "${owner}" and "${name}" set ${key} to different values; local handlers share one process, so "${owner}"'s value is used`,
+        )
+      }
+    }
+  }
+  return warnings
 }

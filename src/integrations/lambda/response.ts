@@ -229,7 +229,7 @@ function makeResponse(status: number, headers: Headers, body: Uint8Array<ArrayBu
   if (status < 200) throw malformed(`statusCode ${status} cannot be sent as a final response`)
   if (NULL_BODY_STATUS.has(status)) return new Response(null, { status, headers })
   const bytes = typeof body === 'string' ? utf8Encode(body) : body
-  return new Response(bytes, { status, headers })
+  return new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers })
 }
 
 function malformed(reason: string): GatewayError {

@@ -9,7 +9,7 @@ import { config, modules, source } from '../../../.portico/entry.generated.ts'
 import { createGateway, type Gateway } from '../../gateway.ts'
 import { consoleLogger, systemClock, type ClientInfo, type GatewayDeps, type Logger } from '../../core/deps.ts'
 import { loadModel, type GatewayModel } from '../../model/load.ts'
-import { createLocalInvoker } from '../../integrations/lambda/invoke-local.ts'
+import { applyFunctionEnvironment, createLocalInvoker } from '../../integrations/lambda/invoke-local.ts'
 import { createAwsInvoker } from '../../integrations/lambda/invoke-aws.ts'
 import { createInvoker } from '../../integrations/lambda/invoker.ts'
 import { fetchHttpClient } from '../../integrations/http/index.ts'
@@ -66,16 +66,15 @@ function stringBindings(env: WorkerEnv): Record<string, string | undefined> {
  */
 function applyEnvironment(model: GatewayModel, logger: Logger): void {
   const processEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
-  for (const fn of Object.values(model.functions)) {
-    const vars = Object.entries(fn.config.environment ?? {})
-    if (fn.config.handler === undefined || vars.length === 0) continue
-    if (!processEnv) {
+  if (!processEnv) {
+    const names = Object.values(model.functions).filter((f) => f.config.handler && Object.keys(f.config.environment).length)
+    for (const fn of names) {
       logger.warn(`function "${fn.name}": environment not applied (handlers read process.env, which needs the nodejs_compat flag in wrangler.toml)`)
-      continue
     }
-    // Functions share one isolate, as they share one process on Node: the first value wins.
-    for (const [key, value] of vars) if (processEnv[key] === undefined) processEnv[key] = value
+    return
   }
+  // Functions share one isolate, as they share one process on Node.
+  for (const warning of applyFunctionEnvironment(model.functions, processEnv)) logger.warn(warning)
 }
 
 // One gateway per isolate, built at the first request: the env bindings arrive with it.
