@@ -1,0 +1,72 @@
+/**
+ * The rows of the benchmark. A row names the server it loads, the request, what a correct
+ * answer looks like (checked once before loading: a benchmark of 404s is worthless), and
+ * its baselines: the first baseline row that ran in the same run is the one its req/s is
+ * divided by, and `goal` is the least ratio that passes.
+ *
+ * Adding a row: a route in portico-config.ts (if it is a Portico route) and an entry here.
+ */
+import { PAYLOAD_TEXT } from './payload.ts'
+import { PORTICO_PATHS } from './portico-config.ts'
+
+export interface Baseline {
+  /** Name of another scenario. */
+  scenario: string
+  /** Least req/s ratio to that scenario that passes; none: reported only. */
+  goal?: number
+}
+
+export interface Scenario {
+  name: string
+  /** Id of a server in servers.ts. */
+  server: string
+  path: string
+  method?: string
+  headers?: Record<string, string>
+  body?: string
+  /** Expected status of every response. */
+  status: number
+  /** Checks one response body; returns a problem, or undefined when fine. */
+  check?: (body: string) => string | undefined
+  /** In order of preference. None: this row is the reference. */
+  baselines?: Baseline[]
+}
+
+const sameJson = (body: string) => (body === PAYLOAD_TEXT ? undefined : `body is not the bench payload: ${body.slice(0, 200)}`)
+const fromBackend = (body: string) => (body.includes('"backend":"users-example"') ? undefined : `body is not the backend's: ${body.slice(0, 200)}`)
+
+export const SCENARIOS: Scenario[] = [
+  { name: 'backend direct', server: 'backend', path: '/hello', status: 200, check: fromBackend },
+  {
+    name: 'bare Hono (node-server)',
+    server: 'hono',
+    path: '/hello',
+    status: 200,
+    check: sameJson,
+    baselines: [{ scenario: 'backend direct' }],
+  },
+  {
+    name: 'Portico Lambda-proxy (local)',
+    server: 'portico',
+    path: PORTICO_PATHS.lambda,
+    status: 200,
+    check: sameJson,
+    baselines: [{ scenario: 'bare Hono (node-server)', goal: 0.6 }],
+  },
+  {
+    name: 'nginx -> backend',
+    server: 'nginx',
+    path: '/hello',
+    status: 200,
+    check: fromBackend,
+    baselines: [{ scenario: 'backend direct' }],
+  },
+  {
+    name: 'Portico HTTP-proxy -> backend',
+    server: 'portico',
+    path: PORTICO_PATHS.httpProxy,
+    status: 200,
+    check: fromBackend,
+    baselines: [{ scenario: 'nginx -> backend', goal: 0.4 }, { scenario: 'backend direct' }],
+  },
+]
