@@ -53,11 +53,13 @@ export function createGateway(model: GatewayModel, deps: GatewayDeps, opts: Crea
     const url = new URL(raw.url)
     const info = deps.clientInfo?.(c) ?? {}
     const headers = headerPairs(raw, info.rawHeaders)
-    const peerIp = normalizeIp(info.remoteAddress ?? raw.headers.get('cf-connecting-ip') ?? '127.0.0.1')
-    const xff = settings.trustForwardedFor ? raw.headers.get('x-forwarded-for') : null
+    // Header values are read from the list, not raw.headers: on Node that would build a
+    // Headers object (and a whole Request) for nothing.
+    const peerIp = normalizeIp(info.remoteAddress ?? headerValue(headers, 'cf-connecting-ip') ?? '127.0.0.1')
+    const xff = settings.trustForwardedFor ? headerValue(headers, 'x-forwarded-for') : undefined
     const sourceIp = xff ? normalizeIp(xff.split(',')[0]!.trim()) : peerIp
-    const userAgent = raw.headers.get('user-agent')
-    const host = raw.headers.get('host') ?? url.host
+    const userAgent = headerValue(headers, 'user-agent') ?? null
+    const host = headerValue(headers, 'host') ?? url.host
 
     const apiMatch = selectApi(model, host, url.pathname)
     const api = apiMatch?.api
@@ -71,9 +73,9 @@ export function createGateway(model: GatewayModel, deps: GatewayDeps, opts: Crea
 
     try {
       if (!api || !apiMatch) throw new GatewayError('RESOURCE_NOT_FOUND', { detail: `no API serves ${host}${url.pathname}` })
-      checkLimits(headers, raw, settings.maxHeaderBytes, settings.maxPayloadBytes)
+      checkLimits(headers, settings.maxHeaderBytes, settings.maxPayloadBytes)
       stage = selectStage(api, apiMatch.path)
-      const override = isRest ? raw.headers.get('x-http-method-override') : null
+      const override = isRest ? headerValue(headers, 'x-http-method-override') : undefined
       const method = (override ?? raw.method).toUpperCase()
       const match = isRest ? matchRestRoute(api, method, stage.path) : matchHttpRoute(api, method, stage.path)
       req = {
@@ -173,13 +175,22 @@ function headerPairs(raw: Request, rawHeaders?: string[]): [string, string][] {
   return [...raw.headers]
 }
 
-function checkLimits(headers: [string, string][], raw: Request, maxHeaderBytes: number, maxPayload: number) {
+/** A header's value (several values joined with ", "), case-insensitively. */
+function headerValue(headers: [string, string][], name: string): string | undefined {
+  let value: string | undefined
+  for (const [k, v] of headers) {
+    if (k.length === name.length && k.toLowerCase() === name) value = value === undefined ? v : `${value}, ${v}`
+  }
+  return value
+}
+
+function checkLimits(headers: [string, string][], maxHeaderBytes: number, maxPayload: number) {
   let size = 0
   for (const [, v] of headers) size += v.length
   if (size > maxHeaderBytes) {
     throw new GatewayError('REQUEST_HEADER_FIELDS_TOO_LARGE', { detail: `header values total ${size} bytes > ${maxHeaderBytes}` })
   }
-  const length = Number(raw.headers.get('content-length') ?? 0)
+  const length = Number(headerValue(headers, 'content-length') ?? 0)
   if (length > maxPayload) throw tooLarge(maxPayload)
 }
 
@@ -252,9 +263,15 @@ function logWhenDone(response: Response, entry: AccessLogEntry, format: string, 
       deps.logger.error('access log format failed', { error: String(e) })
     }
   }
+  // Reading .body would turn @hono/node-server's light Response into a full one (slow
+  // path); the length is known for everything but streamed proxy answers.
   const declared = response.headers.get('content-length')
-  if (!response.body || declared !== null) {
+  if (declared !== null || response.status === 204 || response.status === 304) {
     write(declared !== null ? Number(declared) : 0)
+    return response
+  }
+  if (!response.body) {
+    write(0)
     return response
   }
   let length = 0

@@ -27,11 +27,14 @@ export interface OutboundRequest {
   signal: AbortSignal
 }
 
-/** The backend's answer; `body` streams. */
+/**
+ * The backend's answer. `body` streams; a client may hand over a small body it has already
+ * read whole (as nginx's proxy buffers do), which the runtime then writes in one go.
+ */
 export interface OutboundResponse {
   status: number
   headers: [string, string][]
-  body: ReadableStream<Uint8Array> | null
+  body: ReadableStream<Uint8Array> | Uint8Array | null
 }
 
 /** Sends HTTP requests to backends (fetch on Workers and Bun, a keep-alive pool on Node). */

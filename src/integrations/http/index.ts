@@ -7,7 +7,7 @@ import type { CompiledApi, CompiledRoute } from '../../model/load.ts'
 import type { HttpProxyIntegrationConfig } from '../../model/schema.ts'
 import type { GatewayDeps } from '../../core/deps.ts'
 import type { RouteHandler } from '../../core/feature.ts'
-import type { GatewayRequest } from '../../core/request.ts'
+import { lastHeader, type GatewayRequest } from '../../core/request.ts'
 import { GatewayError } from '../../core/errors.ts'
 import { limitStream } from '../../core/body.ts'
 import { substituteStageVariables } from '../../core/stage-variables.ts'
@@ -36,8 +36,7 @@ export function createHttpProxyIntegration(route: CompiledRoute, _api: CompiledA
   return async function httpProxyIntegration(req) {
     const url = targetUrl(config.uri, req)
     const method = config.method === 'ANY' ? req.method : config.method
-    const hasBody = method !== 'GET' && method !== 'HEAD' && req.request.body !== null
-    const limited = hasBody ? limitStream(req.request.body!, req.maxPayloadBytes) : null
+    const limited = hasRequestBody(req, method) && req.request.body ? limitStream(req.request.body, req.maxPayloadBytes) : null
     const controller = new AbortController()
     let timedOut = false
     const timer = setTimeout(() => {
@@ -77,9 +76,20 @@ export function createHttpProxyIntegration(route: CompiledRoute, _api: CompiledA
       else headers.append(name, value)
     }
     const noBody = method === 'HEAD' || answer.status === 204 || answer.status === 304 || answer.status < 200
-    if (noBody && answer.body) await answer.body.cancel().catch(() => {})
-    return new Response(noBody ? null : answer.body, { status: answer.status, headers })
+    if (noBody && answer.body instanceof ReadableStream) await answer.body.cancel().catch(() => {})
+    return new Response(noBody ? null : (answer.body as BodyInit | null), { status: answer.status, headers })
   }
+}
+
+/**
+ * Whether to send a body: never for GET and HEAD; otherwise when the request declares one.
+ * Checked on the headers first, since touching the body builds a whole Request on Node.
+ */
+function hasRequestBody(req: GatewayRequest, method: string): boolean {
+  if (method === 'GET' || method === 'HEAD') return false
+  const length = lastHeader(req, 'content-length')
+  if (length !== undefined) return Number(length) > 0
+  return lastHeader(req, 'transfer-encoding') !== undefined || req.request.body !== null
 }
 
 function describe(e: unknown): string {

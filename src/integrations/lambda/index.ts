@@ -63,7 +63,8 @@ export function createLambdaIntegration(route: CompiledRoute, api: CompiledApi, 
           accept: lastHeader(req, 'accept') ?? null,
           binaryMediaTypes: api.binaryMediaTypes,
         })
-    return withLength(response, req.method === 'HEAD')
+    // HEAD answers carry the GET answer's headers (Content-Length included) and no body.
+    return req.method === 'HEAD' ? new Response(null, { status: response.status, headers: response.headers }) : response
   }
 }
 
@@ -77,7 +78,7 @@ async function invokeWithTimeout(deps: GatewayDeps, target: FunctionTarget, even
     }, timeoutMs)
   })
   try {
-    return await Promise.race([deps.invoker.invoke({ target, event, signal: controller.signal }), timeout])
+    return await Promise.race([deps.invoker.invoke({ target, event, signal: controller.signal, fresh: true }), timeout])
   } catch (e) {
     if (e instanceof GatewayError) throw e
     if (e instanceof InvokeError) {
@@ -92,12 +93,4 @@ async function invokeWithTimeout(deps: GatewayDeps, target: FunctionTarget, even
   } finally {
     if (timer !== undefined) clearTimeout(timer)
   }
-}
-
-/** API Gateway always sends Content-Length on Lambda answers; the body is in memory anyway. */
-async function withLength(response: Response, head: boolean): Promise<Response> {
-  const bytes = response.body ? new Uint8Array(await response.arrayBuffer()) : new Uint8Array(0)
-  response.headers.set('content-length', String(bytes.byteLength))
-  const empty = head || bytes.byteLength === 0 || response.status === 204 || response.status === 304
-  return new Response(empty ? null : bytes, { status: response.status, headers: response.headers })
 }

@@ -52,6 +52,7 @@ export function createLocalInvoker(opts: LocalInvokerOptions): LambdaInvoker {
         accountId: opts.accountId,
         now,
         signal: invocation.signal,
+        fresh: invocation.fresh,
       })
     },
   }

@@ -67,13 +67,14 @@ export function createLambdaContext(opts: LambdaContextOptions): LambdaContext {
   }
 }
 
+/** The execution environment's id: one per process, as one warm Lambda container has one stream. */
+const ENVIRONMENT_ID = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')
+
 /** `2024/05/01/[$LATEST]` followed by 32 hex digits, the shape of a Lambda log stream name. */
 function logStreamName(ms: number): string {
   const d = new Date(ms)
   const day = `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}`
-  const bytes = crypto.getRandomValues(new Uint8Array(16))
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
-  return `${day}/[$LATEST]${hex}`
+  return `${day}/[$LATEST]${ENVIRONMENT_ID}`
 }
 
 function pad(n: number): string {

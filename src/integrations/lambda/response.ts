@@ -132,7 +132,9 @@ function structuredV2(parsed: Record<string, unknown>): Response {
 }
 
 function jsonResponse(text: string): Response {
-  return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } })
+  const bytes = utf8Encode(text)
+  const headers = { 'content-type': 'application/json', 'content-length': String(bytes.byteLength) }
+  return new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers })
 }
 
 /** statusCode of a 1.0 response: absent means 200; numbers and numeric strings in 100-599. */
@@ -229,6 +231,9 @@ function makeResponse(status: number, headers: Headers, body: Uint8Array<ArrayBu
   if (status < 200) throw malformed(`statusCode ${status} cannot be sent as a final response`)
   if (NULL_BODY_STATUS.has(status)) return new Response(null, { status, headers })
   const bytes = typeof body === 'string' ? utf8Encode(body) : body
+  // API Gateway always sends Content-Length on Lambda answers (and a known length lets the
+  // runtime write the response in one go).
+  headers.set('content-length', String(bytes.byteLength))
   return new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers })
 }
 

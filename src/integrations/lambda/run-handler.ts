@@ -19,6 +19,8 @@ export interface RunHandlerOptions {
   signal?: AbortSignal
   /** Schedules `fn` after `ms` and returns its cancel function; tests substitute their own. */
   setTimer?: (fn: () => void, ms: number) => () => void
+  /** The event belongs to this call alone (see Invocation.fresh): skip the JSON copy. */
+  fresh?: boolean
 }
 
 /** The error document the Node.js runtime posts for a failed invocation. */
@@ -45,7 +47,7 @@ export function runHandler(handler: Function, event: unknown, opts: RunHandlerOp
     // The function receives the event as Lambda delivers it: parsed from JSON, its own copy.
     let eventCopy: unknown
     try {
-      eventCopy = event === undefined ? null : JSON.parse(JSON.stringify(event))
+      eventCopy = event === undefined ? null : opts.fresh ? event : JSON.parse(JSON.stringify(event))
     } catch (cause) {
       reject(new InvokeError(`The event for ${opts.functionName} cannot be serialised as JSON`, { cause }))
       return

@@ -20,6 +20,11 @@ export interface Invocation {
   event: unknown
   /** Aborted when the gateway stops waiting (integration timeout, client gone). */
   signal: AbortSignal
+  /**
+   * The event was built for this call alone and nothing else holds it, so an in-process
+   * function may receive it without the JSON copy Lambda semantics otherwise need.
+   */
+  fresh?: boolean
 }
 
 /**

@@ -13,6 +13,9 @@ export interface NodeHttpClientOptions {
   keepAliveTimeoutMs?: number
 }
 
+/** Largest answer (by Content-Length) read whole instead of streamed. */
+const BUFFER_LIMIT = 64 * 1024
+
 /** Creates a pooled client; call `close()` on shutdown. */
 export function nodeHttpClient(opts: NodeHttpClientOptions = {}): HttpClient & { close(): Promise<void> } {
   const agent = new Agent({
@@ -42,6 +45,12 @@ export function nodeHttpClient(opts: NodeHttpClientOptions = {}): HttpClient & {
         if (value === undefined) continue
         if (Array.isArray(value)) for (const v of value) out.push([name, v])
         else out.push([name, value])
+      }
+      // Small answers of known length are read whole and written in one go, as nginx's proxy
+      // buffers do; anything larger, or of unknown length, streams through.
+      const length = Number(res.headers['content-length'])
+      if (Number.isFinite(length) && length <= BUFFER_LIMIT) {
+        return { status: res.statusCode, headers: out, body: new Uint8Array(await res.body.arrayBuffer()) }
       }
       const body = Readable.toWeb(res.body) as unknown as ReadableStream<Uint8Array>
       return { status: res.statusCode, headers: out, body }
