@@ -235,19 +235,17 @@ function withGatewayHeaders(
   error: GatewayError | undefined,
 ): Response {
   let res = response
+  const first = api?.type === 'REST' ? 'x-amzn-RequestId' : 'apigw-requestid'
   try {
-    res.headers.set('x-test-mutable', '1')
-    res.headers.delete('x-test-mutable')
+    res.headers.set(first, api?.type === 'REST' ? requestId : shortId)
   } catch {
     // Responses from fetch() have immutable headers on Workers; copy before changing them.
     res = new Response(res.body, res)
+    res.headers.set(first, api?.type === 'REST' ? requestId : shortId)
   }
   if (api?.type === 'REST') {
-    res.headers.set('x-amzn-RequestId', requestId)
     res.headers.set('x-amz-apigw-id', shortId)
     if (!error && req?.route.integration.type === 'lambda') res.headers.set('X-Amzn-Trace-Id', req.traceId)
-  } else {
-    res.headers.set('apigw-requestid', shortId)
   }
   return res
 }

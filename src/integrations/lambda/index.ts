@@ -46,7 +46,10 @@ export function createLambdaIntegration(route: CompiledRoute, api: CompiledApi, 
     const event = v2 ? buildEventV2(req, body, { accountId }) : buildEventV1(req, body, { accountId })
     const target = staticTarget ?? functionTarget(route, req)
     const started = deps.clock.now()
-    const outcome = await invokeWithTimeout(deps, target, event, timeoutMs)
+    // An in-process function that times out before the integration does needs no second timer:
+    // its own timeout always answers first.
+    const localTimeoutMs = target.config?.handler ? target.config.timeout * 1000 : Infinity
+    const outcome = await invokeWithTimeout(deps, target, event, localTimeoutMs < timeoutMs ? undefined : timeoutMs)
     req.timings.integrationLatency = deps.clock.now() - started
     if (outcome.kind === 'function-error') {
       req.timings.integrationStatus = 200
@@ -68,8 +71,9 @@ export function createLambdaIntegration(route: CompiledRoute, api: CompiledApi, 
   }
 }
 
-async function invokeWithTimeout(deps: GatewayDeps, target: FunctionTarget, event: unknown, timeoutMs: number): Promise<InvokeOutcome> {
+async function invokeWithTimeout(deps: GatewayDeps, target: FunctionTarget, event: unknown, timeoutMs: number | undefined): Promise<InvokeOutcome> {
   const controller = new AbortController()
+  if (timeoutMs === undefined) return invokeMapped(deps, target, event, controller.signal)
   let timer: ReturnType<typeof setTimeout> | undefined = undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -78,9 +82,17 @@ async function invokeWithTimeout(deps: GatewayDeps, target: FunctionTarget, even
     }, timeoutMs)
   })
   try {
-    return await Promise.race([deps.invoker.invoke({ target, event, signal: controller.signal, fresh: true }), timeout])
+    return await Promise.race([invokeMapped(deps, target, event, controller.signal), timeout])
+  } finally {
+    if (timer !== undefined) clearTimeout(timer)
+  }
+}
+
+/** Invokes, turning invoke failures into the gateway errors AWS answers with. */
+async function invokeMapped(deps: GatewayDeps, target: FunctionTarget, event: unknown, signal: AbortSignal): Promise<InvokeOutcome> {
+  try {
+    return await deps.invoker.invoke({ target, event, signal, fresh: true })
   } catch (e) {
-    if (e instanceof GatewayError) throw e
     if (e instanceof InvokeError) {
       // Permission problems are the API's configuration (500); other invoke failures 502.
       const permissions = e.status === 401 || e.status === 403
@@ -90,7 +102,5 @@ async function invokeWithTimeout(deps: GatewayDeps, target: FunctionTarget, even
       })
     }
     throw e
-  } finally {
-    if (timer !== undefined) clearTimeout(timer)
   }
 }

@@ -4,7 +4,7 @@
  * HTTP API payload 2.0 (§1.6).
  */
 import { GatewayError } from '../../core/errors.ts'
-import { base64ToBytes, matchesBinaryMediaType, utf8Encode } from './body-encoding.ts'
+import { base64ToBytes, matchesBinaryMediaType, utf8Encode, utf8Length } from './body-encoding.ts'
 
 const V1_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body', 'isBase64Encoded'])
 
@@ -132,9 +132,8 @@ function structuredV2(parsed: Record<string, unknown>): Response {
 }
 
 function jsonResponse(text: string): Response {
-  const bytes = utf8Encode(text)
-  const headers = { 'content-type': 'application/json', 'content-length': String(bytes.byteLength) }
-  return new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers })
+  const headers = { 'content-type': 'application/json', 'content-length': String(utf8Length(text)) }
+  return new Response(text, { status: 200, headers })
 }
 
 /** statusCode of a 1.0 response: absent means 200; numbers and numeric strings in 100-599. */
@@ -230,11 +229,10 @@ function makeResponse(status: number, headers: Headers, body: Uint8Array<ArrayBu
   // The Fetch Response cannot carry an informational status as a final answer.
   if (status < 200) throw malformed(`statusCode ${status} cannot be sent as a final response`)
   if (NULL_BODY_STATUS.has(status)) return new Response(null, { status, headers })
-  const bytes = typeof body === 'string' ? utf8Encode(body) : body
-  // API Gateway always sends Content-Length on Lambda answers (and a known length lets the
-  // runtime write the response in one go).
-  headers.set('content-length', String(bytes.byteLength))
-  return new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers })
+  // API Gateway always sends Content-Length on Lambda answers. Text stays a string: Node
+  // then writes headers and body in one chunk.
+  headers.set('content-length', String(typeof body === 'string' ? utf8Length(body) : body.byteLength))
+  return new Response(body as string | Uint8Array<ArrayBuffer>, { status, headers })
 }
 
 function malformed(reason: string): GatewayError {
