@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml'
-import { ConfigError, loadModel, type ConfigIssue, type LoadResult } from './load.ts'
+import { ConfigError, loadModel, type ConfigIssue, type GatewayModel, type LoadResult } from './load.ts'
 
 /** Reads and parses a config file into a plain object, without validating it. */
 export async function readConfigDocument(file: string): Promise<{ data: unknown; locate: (path: (string | number)[]) => number | undefined }> {
@@ -59,4 +59,19 @@ export async function loadConfigFile(file: string): Promise<LoadResult & { file:
     }
     throw e
   }
+}
+
+/**
+ * The model a runtime serves: the one given, or the config file's (its warnings logged).
+ * Shared by the Node and Bun entries.
+ */
+export async function modelFrom(
+  opts: { config?: string; model?: GatewayModel },
+  warn: (message: string) => void,
+): Promise<GatewayModel> {
+  if (opts.model) return opts.model
+  if (!opts.config) throw new Error('a config file or a model is needed')
+  const loaded = await loadConfigFile(opts.config)
+  for (const w of loaded.warnings) warn(w)
+  return loaded.model
 }

@@ -10,7 +10,7 @@ import type { Context } from 'hono'
 import { createGateway, type Gateway } from '../../gateway.ts'
 import { consoleLogger, systemClock, type Clock, type ClientInfo, type GatewayDeps, type Logger } from '../../core/deps.ts'
 import type { GatewayModel } from '../../model/load.ts'
-import { loadConfigFile } from '../../model/load-file.ts'
+import { modelFrom } from '../../model/load-file.ts'
 import { createLocalInvoker } from '../../integrations/lambda/invoke-local.ts'
 import { applyFunctionEnvironment, nodeModuleLoader } from '../../integrations/lambda/invoke-local-node.ts'
 import { createAwsInvoker } from '../../integrations/lambda/invoke-aws.ts'
@@ -82,13 +82,7 @@ export interface RunningGateway {
 
 /** Loads the config (when given a file), builds the gateway and listens. */
 export async function startNode(opts: StartOptions): Promise<RunningGateway> {
-  let model = opts.model
-  if (!model) {
-    if (!opts.config) throw new Error('startNode needs a config file or a model')
-    const loaded = await loadConfigFile(opts.config)
-    model = loaded.model
-    for (const w of loaded.warnings) (opts.logger ?? consoleLogger()).warn(w)
-  }
+  const model = await modelFrom(opts, (w) => (opts.logger ?? consoleLogger()).warn(w))
   const deps = nodeDeps(model, { logger: opts.logger, clock: opts.clock })
   const gateway = createGateway(model, deps)
   const hostname = opts.hostname ?? '127.0.0.1'
