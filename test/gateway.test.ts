@@ -242,3 +242,21 @@ describe('stage variables', () => {
     expect(await (await app.request('/dev/f')).text()).toBe('arn:aws:lambda:us-east-1:123456789012:function:f:dev')
   })
 })
+
+describe('stage variables missing from a stage', () => {
+  it('fail as an API configuration error (500), not a network error', async () => {
+    const { app } = makeGateway({
+      apis: [
+        {
+          name: 'r',
+          type: 'REST',
+          stages: [{ name: 'prod' }],
+          routes: [{ method: 'GET', path: '/h', integration: { type: 'http_proxy', uri: 'http://${stageVariables.host}/x' } }],
+        },
+      ],
+    })
+    const res = await app.request('/prod/h')
+    expect(res.status).toBe(500)
+    expect(await res.text()).toBe('{"message":"Internal server error"}')
+  })
+})

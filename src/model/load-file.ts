@@ -6,6 +6,8 @@ import { readFile } from 'node:fs/promises'
 import { dirname, extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml'
+import { checkLocalHandlers } from '../integrations/lambda/invoke-local.ts'
+import { nodeModuleLoader } from '../integrations/lambda/invoke-local-node.ts'
 import { ConfigError, loadModel, type ConfigIssue, type GatewayModel, type LoadResult } from './load.ts'
 
 /** Reads and parses a config file into a plain object, without validating it. */
@@ -13,7 +15,13 @@ export async function readConfigDocument(file: string): Promise<{ data: unknown;
   const path = resolve(file)
   const ext = extname(path).toLowerCase()
   if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
-    const mod = (await import(pathToFileURL(path).href)) as { default?: unknown }
+    let mod: { default?: unknown }
+    try {
+      mod = (await import(pathToFileURL(path).href)) as { default?: unknown }
+    } catch (e) {
+      const err = e as Error & { code?: string }
+      throw new ConfigError([{ path: [], message: `cannot load the module: ${err.code === 'ERR_MODULE_NOT_FOUND' ? err.code + ': ' : ''}${err.message.split('\n')[0]}` }], file)
+    }
     if (mod.default === undefined) throw new ConfigError([{ path: [], message: 'the module has no default export (export default defineConfig({...}))' }], file)
     return { data: mod.default, locate: () => undefined }
   }
@@ -44,11 +52,17 @@ export async function readConfigDocument(file: string): Promise<{ data: unknown;
  * Loads a config file into a model; problems are reported with their field path and line.
  * Local handler paths resolve against the file's directory.
  */
-export async function loadConfigFile(file: string): Promise<LoadResult & { file: string }> {
+export async function loadConfigFile(file: string, opts: { checkHandlers?: boolean } = {}): Promise<LoadResult & { file: string }> {
   const path = resolve(file)
   const { data, locate } = await readConfigDocument(file)
   try {
-    return { ...loadModel(data, { baseDir: dirname(path), source: file }), file: path }
+    const result = loadModel(data, { baseDir: dirname(path), source: file })
+    if (opts.checkHandlers !== false) {
+      // Import each local handler now: a missing module or export fails the load, not a request.
+      const problems = await checkLocalHandlers(result.model.functions, nodeModuleLoader(dirname(path)))
+      if (problems.length) throw new ConfigError(problems, file)
+    }
+    return { ...result, file: path }
   } catch (e) {
     if (e instanceof ConfigError) {
       const located = e.issues.map((i) => {

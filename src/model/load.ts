@@ -279,6 +279,18 @@ function compileApi(
     }
     routes.push(compiled)
   })
+  if (api.type === 'REST') checkSiblingVariables(routes, issues, at)
+  for (const stage of stages) {
+    for (const route of routes) {
+      const i = route.integration
+      const text = i.type === 'http_proxy' ? i.uri : i.type === 'lambda' ? (route.function?.config.arn ?? i.function) : ''
+      for (const m of text.matchAll(/\$\{stageVariables\.([A-Za-z0-9_]+)\}/g)) {
+        if (stage.variables[m[1]!] === undefined) {
+          warnings.push(`API "${api.name}" stage "${stage.name}" has no variable "${m[1]}", used by route "${route.routeKey}": its requests will fail with 500`)
+        }
+      }
+    }
+  }
   if (routes.length === 0 && api.routes.length === 0) warnings.push(`API "${api.name}" has no routes: every request will be rejected`)
 
   return {
@@ -292,6 +304,29 @@ function compileApi(
     binaryMediaTypes: api.binaryMediaTypes,
     gatewayResponses: api.gatewayResponses as CompiledApi['gatewayResponses'],
     index: apiIndex,
+  }
+}
+
+/**
+ * REST resources form a tree in which a resource has at most one variable child: AWS refuses
+ * `/p/{id}` next to `/p/{name}` ("A sibling of this resource already has a variable path part").
+ */
+function checkSiblingVariables(routes: CompiledRoute[], issues: ConfigIssue[], at: (...p: (string | number)[]) => (string | number)[]) {
+  const variableChild = new Map<string, { part: string; index: number }>()
+  for (const route of routes) {
+    const parts = route.template?.source === '/' ? [] : (route.template?.source.split('/').slice(1) ?? [])
+    parts.forEach((part, depth) => {
+      if (!part.startsWith('{')) return
+      const parent = '/' + parts.slice(0, depth).join('/')
+      const seen = variableChild.get(parent)
+      if (!seen) variableChild.set(parent, { part, index: route.index })
+      else if (seen.part !== part) {
+        issues.push({
+          path: at('routes', route.index, 'path'),
+          message: `${part} under ${parent} conflicts with ${seen.part} of routes[${seen.index}]: a resource can have only one variable child (as on AWS)`,
+        })
+      }
+    })
   }
 }
 

@@ -38,6 +38,17 @@ describe('portico validate', () => {
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('nope.yaml: invalid config\n  (root): cannot read the file: ENOENT')
   })
+  it('imports local handlers: a missing module or export is a config error', () => {
+    const r = portico('validate', '--config', 'test/fixtures/configs/missing-handler.yaml')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('functions.nope.handler: Handler "handler.nope": module "handler" has no exported function "nope" (line 3)')
+    expect(r.stderr).toMatch(/functions\.gone\.handler: Cannot load handler "gone\.get": no module file for "gone"; tried .* \(line 4\)/)
+  })
+  it('reports a TS config that throws as a config error, without a stack trace', () => {
+    const r = portico('validate', '--config', 'test/fixtures/configs/throws.config.ts')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe('test/fixtures/configs/throws.config.ts: invalid config\n  (root): cannot load the module: config exploded\n')
+  })
   it('loads TypeScript configs written with defineConfig', () => {
     const r = portico('validate', '--config', 'test/fixtures/configs/portico.config.ts')
     expect(r.code).toBe(0)

@@ -38,6 +38,21 @@ describe('defaults', () => {
     expect(model.settings).toMatchObject({ region: 'us-east-1', maxPayloadBytes: 10_485_760, maxHeaderBytes: 10_240 })
     expect(model.functions.getUser!.config.timeout).toBe(6)
   })
+  it('warns about stage variables a stage does not define', () => {
+    const { warnings } = loadModel(
+      rest([{ method: 'GET', path: '/a', integration: { type: 'http_proxy', uri: 'http://${stageVariables.host}/a' } }], {
+        stages: [{ name: 'prod', variables: { host: 'h' } }, { name: 'dev' }],
+      }),
+    )
+    expect(warnings).toEqual(['API "r" stage "dev" has no variable "host", used by route "GET /a": its requests will fail with 500'])
+  })
+  it('derives ids of the documented shape', () => {
+    for (const name of ['users-rest', 'a', 'bench', 'x'.repeat(100)]) {
+      const api = loadModel({ apis: [{ name, type: 'REST', routes: [{ method: 'GET', path: '/a', integration: lambda }] }], functions }).model.apis[0]!
+      expect(api.id).toMatch(/^[a-z0-9]{10}$/)
+      expect(api.routes[0]!.resourceId).toMatch(/^[a-z0-9]{6}$/)
+    }
+  })
   it('warns about an API without routes', () => {
     expect(loadModel({ apis: [{ name: 'r', type: 'REST' }] }).warnings).toEqual([
       'API "r" has no routes: every request will be rejected',
@@ -187,6 +202,14 @@ describe('invalid configs', () => {
       'stage variable value too long',
       rest([], { stages: [{ name: 'prod', variables: { v: 'x'.repeat(513) } }] }),
       ['apis[0].stages[0].variables.v: stage variable values are at most 512 characters'],
+    ],
+    [
+      'sibling variable path parts (REST)',
+      rest([
+        { method: 'GET', path: '/p/{id}', integration: lambda },
+        { method: 'POST', path: '/p/{name}/x', integration: lambda },
+      ]),
+      ['apis[0].routes[1].path: {name} under /p conflicts with {id} of routes[0]: a resource can have only one variable child (as on AWS)'],
     ],
     [
       'duplicate stage',

@@ -20,6 +20,11 @@ const REMAP_RESPONSE = new Set(['date', 'server'])
 
 /** Builds the URL for one request; throws API_CONFIGURATION_ERROR when it is not a URL. */
 export function targetUrl(uri: string, req: GatewayRequest): string {
+  for (const m of uri.matchAll(/\$\{stageVariables\.([A-Za-z0-9_]+)\}/g)) {
+    if (req.stage.variables[m[1]!] === undefined) {
+      throw new GatewayError('API_CONFIGURATION_ERROR', { detail: `stage ${req.stage.name} has no variable "${m[1]}" for ${uri}` })
+    }
+  }
   let url = substituteStageVariables(uri, req.stage.variables)
   url = url.replace(/\{([A-Za-z0-9_]+)\+?\}/g, (_m, name: string) => req.pathParameters?.[name] ?? '')
   if (req.rawQueryString) url += (url.includes('?') ? '&' : '?') + req.rawQueryString

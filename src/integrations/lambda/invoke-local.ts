@@ -67,7 +67,8 @@ export function parseHandler(handler: string): { modulePath: string; exportName:
   return { modulePath: handler.slice(0, dot), exportName: handler.slice(dot + 1) }
 }
 
-async function loadHandler(
+/** Loads the function a handler string names; throws InvokeError naming what is missing. */
+export async function loadHandler(
   handler: string,
   loadModule: LocalInvokerOptions['loadModule'],
 ): Promise<Function> {
@@ -118,4 +119,24 @@ export function applyFunctionEnvironment(
     }
   }
   return warnings
+}
+
+/**
+ * Loads every local handler once, so a missing module or export is reported at start-up
+ * (with the function's field path) rather than on its first request.
+ */
+export async function checkLocalHandlers(
+  functions: Record<string, { config: FunctionConfig }>,
+  loadModule: LocalInvokerOptions['loadModule'],
+): Promise<{ path: (string | number)[]; message: string }[]> {
+  const problems: { path: (string | number)[]; message: string }[] = []
+  for (const [name, { config }] of Object.entries(functions)) {
+    if (config.handler === undefined) continue
+    try {
+      await loadHandler(config.handler, loadModule)
+    } catch (e) {
+      problems.push({ path: ['functions', name, 'handler'], message: (e as Error).message })
+    }
+  }
+  return problems
 }

@@ -11,6 +11,7 @@ import { createGateway, type Gateway } from '../../gateway.ts'
 import { consoleLogger, systemClock, type Clock, type ClientInfo, type GatewayDeps, type Logger } from '../../core/deps.ts'
 import { ConfigError, formatIssue, type GatewayModel } from '../../model/load.ts'
 import { modelFrom } from '../../model/load-file.ts'
+import { installCrashGuard } from '../node/crash-guard.ts'
 import { createLocalInvoker } from '../../integrations/lambda/invoke-local.ts'
 import { applyFunctionEnvironment, nodeModuleLoader } from '../../integrations/lambda/invoke-local-node.ts'
 import { createAwsInvoker } from '../../integrations/lambda/invoke-aws.ts'
@@ -105,7 +106,9 @@ export interface RunningBunGateway {
 /** Loads the config (when given a file), builds the gateway and listens. */
 export async function startBun(opts: BunStartOptions): Promise<RunningBunGateway> {
   const model = await modelFrom(opts, (w) => (opts.logger ?? consoleLogger()).warn(w))
-  const gateway = createGateway(model, bunDeps(model, { logger: opts.logger, clock: opts.clock }))
+  const deps = bunDeps(model, { logger: opts.logger, clock: opts.clock })
+  installCrashGuard(deps.logger)
+  const gateway = createGateway(model, deps)
   const hostname = opts.hostname ?? '127.0.0.1'
   const server = Bun.serve({
     port: opts.port ?? 8787,

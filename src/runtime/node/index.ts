@@ -16,6 +16,7 @@ import { applyFunctionEnvironment, nodeModuleLoader } from '../../integrations/l
 import { createAwsInvoker } from '../../integrations/lambda/invoke-aws.ts'
 import { createInvoker } from '../../integrations/lambda/invoker.ts'
 import { nodeHttpClient } from './http-client.ts'
+import { installCrashGuard } from './crash-guard.ts'
 
 /** Connection details from Node's IncomingMessage (client casing of header names included). */
 export function nodeClientInfo(c: Context): ClientInfo {
@@ -84,11 +85,13 @@ export interface RunningGateway {
 export async function startNode(opts: StartOptions): Promise<RunningGateway> {
   const model = await modelFrom(opts, (w) => (opts.logger ?? consoleLogger()).warn(w))
   const deps = nodeDeps(model, { logger: opts.logger, clock: opts.clock })
+  installCrashGuard(deps.logger)
   const gateway = createGateway(model, deps)
   const hostname = opts.hostname ?? '127.0.0.1'
   const server = await new Promise<Server>((resolveServer, reject) => {
     // Node's own header limit (16 KiB) must not undercut the gateway's configurable one.
-    const maxHeaderSize = Math.max(16_384, model.settings.maxHeaderBytes * 2)
+    // Past this Node answers a bare 431 itself, so leave room for the gateway's own answer.
+    const maxHeaderSize = Math.max(65_536, model.settings.maxHeaderBytes * 2)
     const s = serve(
       { fetch: gateway.fetch, port: opts.port ?? 8787, hostname, serverOptions: { maxHeaderSize } },
       () => resolveServer(s as Server),
