@@ -7,11 +7,12 @@
  */
 import { parseArgs } from 'node:util'
 import type { Context } from 'hono'
-import { createGateway, type Gateway } from '../../gateway.ts'
+import { createGateway } from '../../gateway.ts'
 import { consoleLogger, systemClock, type Clock, type ClientInfo, type GatewayDeps, type Logger } from '../../core/deps.ts'
 import { ConfigError, formatIssue, type GatewayModel } from '../../model/load.ts'
 import { modelFrom } from '../../model/load-file.ts'
 import { installCrashGuard } from '../node/crash-guard.ts'
+import type { RunningGateway, StartOptions } from '../node/index.ts'
 import { createLocalInvoker } from '../../integrations/lambda/invoke-local.ts'
 import { applyFunctionEnvironment, nodeModuleLoader } from '../../integrations/lambda/invoke-local-node.ts'
 import { createAwsInvoker } from '../../integrations/lambda/invoke-aws.ts'
@@ -82,26 +83,11 @@ export function bunDeps(model: GatewayModel, opts: BunDepsOptions = {}): Gateway
   }
 }
 
-export interface BunStartOptions {
-  /** Config file (YAML, JSON, TS). */
-  config?: string
-  /** Or an already loaded model. */
-  model?: GatewayModel
-  /** 0 picks a free port. */
-  port?: number
-  hostname?: string
-  logger?: Logger
-  clock?: Clock
-}
+/** Same options as the Node entry's startNode (port 0 picks a free port). */
+export type BunStartOptions = StartOptions
 
-export interface RunningBunGateway {
-  gateway: Gateway
-  server: BunServer
-  /** http://host:port */
-  url: string
-  port: number
-  close(): Promise<void>
-}
+/** What startBun returns: the Node entry's shape, with Bun's server. */
+export type RunningBunGateway = Omit<RunningGateway, 'server'> & { server: BunServer }
 
 /** Loads the config (when given a file), builds the gateway and listens. */
 export async function startBun(opts: BunStartOptions): Promise<RunningBunGateway> {
