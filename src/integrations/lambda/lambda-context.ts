@@ -67,14 +67,21 @@ export function createLambdaContext(opts: LambdaContextOptions): LambdaContext {
   }
 }
 
-/** The execution environment's id: one per process, as one warm Lambda container has one stream. */
-const ENVIRONMENT_ID = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')
+/**
+ * The execution environment's id: one per process, as one warm Lambda container has one
+ * stream. Drawn on first use: workerd forbids random values at module scope.
+ */
+let environmentId: string | undefined
+function environmentIdOnce(): string {
+  environmentId ??= Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')
+  return environmentId
+}
 
 /** `2024/05/01/[$LATEST]` followed by 32 hex digits, the shape of a Lambda log stream name. */
 function logStreamName(ms: number): string {
   const d = new Date(ms)
   const day = `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}`
-  return `${day}/[$LATEST]${ENVIRONMENT_ID}`
+  return `${day}/[$LATEST]${environmentIdOnce()}`
 }
 
 function pad(n: number): string {
