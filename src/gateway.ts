@@ -5,7 +5,10 @@
  */
 import { Hono, type Context } from 'hono'
 import type { CompiledApi, CompiledRoute, GatewayModel } from './model/load.ts'
-import type { GatewayDeps } from './core/deps.ts'
+import type { GatewayDeps, ResolvedDeps } from './core/deps.ts'
+import { builtinFeatures } from './features/index.ts'
+import { memoryAuthorizerCache } from './storage/memory/authorizer-cache.ts'
+import { memoryKeyStore } from './storage/memory/key-store.ts'
 import { GatewayError, renderGatewayError } from './core/errors.ts'
 import { matchHttpRoute, matchRestRoute, selectApi, selectStage, type StageMatch } from './core/router.ts'
 import type { GatewayRequest } from './core/request.ts'
@@ -20,10 +23,14 @@ export interface Gateway {
   app: Hono
   fetch: Hono['fetch']
   model: GatewayModel
+  /** Resolves once every feature's set-up is done; rejects when one failed. */
+  ready: Promise<void>
+  /** The deps in use, stores included. */
+  deps: ResolvedDeps
 }
 
 export interface CreateGatewayOptions {
-  /** Pipeline features (authorizers, API keys, throttling, ...), in any order; sorted by priority. */
+  /** Pipeline features, in any order (sorted by priority). Default: the built-in ones. */
   features?: Feature[]
 }
 
@@ -32,12 +39,22 @@ export interface CreateGatewayOptions {
  * @param model a model from loadModel()
  * @param deps clock, logger, invoker, HTTP client and connection info of the runtime
  */
-export function createGateway(model: GatewayModel, deps: GatewayDeps, opts: CreateGatewayOptions = {}): Gateway {
-  const features = [...(opts.features ?? [])].sort((a, b) => b.priority - a.priority)
+export function createGateway(model: GatewayModel, given: GatewayDeps, opts: CreateGatewayOptions = {}): Gateway {
+  const deps = resolveDeps(given)
+  const features = [...(opts.features ?? builtinFeatures)].sort((a, b) => b.priority - a.priority)
   const pipelines = new Map<CompiledRoute, RouteHandler>()
   for (const api of model.apis) {
     for (const route of api.routes) pipelines.set(route, buildPipeline(route, api, model, deps, features))
   }
+  let initialised = false
+  // One after another, in priority order: a later feature's set-up may build on an earlier one's.
+  const ready = features
+    .reduce<Promise<void>>((prior, f) => prior.then(() => f.init?.({ model, deps })), Promise.resolve())
+    .then(() => {
+      initialised = true
+    })
+  // Surfaced through `ready` (runtimes await it before listening); no unhandled rejection here.
+  ready.catch(() => {})
   const settings = model.settings
 
   const app = new Hono()
@@ -48,6 +65,7 @@ export function createGateway(model: GatewayModel, deps: GatewayDeps, opts: Crea
   })
 
   async function handle(c: Context): Promise<Response> {
+    if (!initialised) await ready
     const started = deps.clock.now()
     const raw = c.req.raw
     const url = new URL(raw.url)
@@ -144,14 +162,28 @@ export function createGateway(model: GatewayModel, deps: GatewayDeps, opts: Crea
     return response
   }
 
-  return { app, fetch: app.fetch.bind(app), model }
+  return { app, fetch: app.fetch.bind(app), model, ready, deps }
+}
+
+/** Fills the optional ports: memory stores, the global fetch, an empty environment. */
+function resolveDeps(deps: GatewayDeps): ResolvedDeps {
+  return {
+    ...deps,
+    env: deps.env ?? {},
+    fetch: deps.fetch ?? ((input, init) => fetch(input, init)),
+    stores: {
+      authorizerCache: deps.stores?.authorizerCache ?? memoryAuthorizerCache(deps.clock),
+      keyStore: deps.stores?.keyStore ?? memoryKeyStore(),
+      responseCache: deps.stores?.responseCache,
+    },
+  }
 }
 
 function buildPipeline(
   route: CompiledRoute,
   api: CompiledApi,
   model: GatewayModel,
-  deps: GatewayDeps,
+  deps: ResolvedDeps,
   features: Feature[],
 ): RouteHandler {
   let handler: RouteHandler = createIntegration(route, api, model, deps)

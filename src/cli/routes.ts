@@ -33,9 +33,12 @@ export function routeTable(model: GatewayModel, base = ''): RouteRow[] {
               : i.type === 'http_proxy'
                 ? `http_proxy ${i.uri}`
                 : `mock ${i.statusCode}`,
-          // Filled in as authorizers, API keys, caching and throttling are configured.
-          auth: 'NONE',
-          apiKey: '-',
+          auth:
+            typeof route.authorization === 'string'
+              ? route.authorization
+              : `${route.authorization.authorizer.config.type}:${route.authorization.authorizer.name}${route.authorization.scopes.length ? ` [${route.authorization.scopes.join(' ')}]` : ''}`,
+          apiKey: route.apiKeyRequired ? 'required' : '-',
+          // Filled in as caching and throttling are configured.
           cache: '-',
           throttle: '-',
         })

@@ -70,7 +70,7 @@ export function accessLogContext(e: AccessLogEntry): Record<string, unknown> {
     identity: {
       sourceIp: e.sourceIp,
       userAgent: e.userAgent,
-      apiKeyId: (r?.authorizer as Record<string, unknown> | undefined)?.apiKeyId,
+      apiKeyId: r?.identity?.apiKeyId,
     },
     authorizer: r?.authorizer,
     error: { responseType: e.errorType, message: e.errorMessage },

@@ -4,6 +4,7 @@
  */
 import type { Context } from 'hono'
 import type { LambdaInvoker } from '../integrations/lambda/types.ts'
+import type { AuthorizerCache, KeyStore, ResponseCacheFactory } from '../storage/ports.ts'
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -61,6 +62,27 @@ export interface GatewayDeps {
   httpClient: HttpClient
   /** Reads connection details from the Hono context (runtime specific). */
   clientInfo?: (c: Context) => ClientInfo
+  /** Environment (process.env, Worker bindings): secrets that config names by variable. */
+  env?: Record<string, string | undefined>
+  /** fetch for the gateway's own calls (OIDC discovery, JWKS). Default: the global fetch. */
+  fetch?: typeof fetch
+  /** Shared state; memory stores when absent. */
+  stores?: Partial<Stores>
+}
+
+/** The storage ports features use. */
+export interface Stores {
+  authorizerCache: AuthorizerCache
+  keyStore: KeyStore
+  /** Per-stage response caches (memory LRU by default; the Cache API on Workers). */
+  responseCache?: ResponseCacheFactory
+}
+
+/** Deps with every optional port filled in (what features receive). */
+export interface ResolvedDeps extends GatewayDeps {
+  env: Record<string, string | undefined>
+  fetch: typeof fetch
+  stores: Stores
 }
 
 /** The real clock. */

@@ -91,6 +91,9 @@ const HTTP_API: Partial<Record<PorticoResponseType, { status: number; message: s
   UNAUTHORIZED: { status: 401, message: 'Unauthorized' },
   ACCESS_DENIED: { status: 403, message: 'Forbidden' },
   INVALID_API_KEY: { status: 403, message: 'Forbidden' },
+  INVALID_SIGNATURE: { status: 403, message: 'Forbidden' },
+  EXPIRED_TOKEN: { status: 403, message: 'Forbidden' },
+  UNKNOWN_STAGE: { status: 404, message: 'Not Found' },
   WAF_FILTERED: { status: 403, message: 'Forbidden' },
   THROTTLED: { status: 429, message: 'Too Many Requests' },
   QUOTA_EXCEEDED: { status: 429, message: 'Too Many Requests' },
@@ -114,9 +117,11 @@ export class GatewayError extends Error {
   readonly headers?: Record<string, string>
   /** Exact REST body text, where AWS's recorded spacing matters (e.g. `{"message": "..."}`). */
   readonly body?: string
+  /** x-amzn-ErrorType when it differs from the type's (UnrecognizedClientException, ...). */
+  readonly errorType?: string
   constructor(
     type: PorticoResponseType,
-    opts: { message?: string; detail?: string; headers?: Record<string, string>; body?: string; cause?: unknown } = {},
+    opts: { message?: string; detail?: string; headers?: Record<string, string>; body?: string; errorType?: string; cause?: unknown } = {},
   ) {
     super(opts.message ?? opts.detail ?? type, { cause: opts.cause })
     this.name = 'GatewayError'
@@ -125,6 +130,7 @@ export class GatewayError extends Error {
     this.detail = opts.detail
     this.headers = opts.headers
     this.body = opts.body
+    this.errorType = opts.errorType
   }
 }
 
@@ -196,7 +202,8 @@ export function renderGatewayError(input: RenderInput): Response {
     (error.overrideMessage === undefined && base.rawBody ? base.rawBody : `{"${key}":${messageString}}`)
   let status = base.status
   headers.set('content-type', 'application/json')
-  if (base.errorType) headers.set('x-amzn-ErrorType', base.errorType)
+  const errorType = error.errorType ?? base.errorType
+  if (errorType) headers.set('x-amzn-ErrorType', errorType)
   for (const [k, v] of Object.entries(error.headers ?? {})) headers.set(k, v)
   if (override) {
     const ctx = {

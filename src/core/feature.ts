@@ -4,7 +4,7 @@
  * the feature. All one-time work happens in `create`; the step runs per request.
  */
 import type { CompiledApi, CompiledRoute, GatewayModel } from '../model/load.ts'
-import type { GatewayDeps } from './deps.ts'
+import type { ResolvedDeps } from './deps.ts'
 import type { GatewayRequest } from './request.ts'
 
 /** Handles a resolved request and answers (the integration, or a chain ending in it). */
@@ -17,7 +17,7 @@ export interface FeatureContext {
   route: CompiledRoute
   api: CompiledApi
   model: GatewayModel
-  deps: GatewayDeps
+  deps: ResolvedDeps
 }
 
 export interface Feature {
@@ -27,4 +27,9 @@ export interface Feature {
   priority: number
   /** Returns the step for this route, or undefined when the route does not use the feature. */
   create(ctx: FeatureContext): RouteStep | undefined
+  /**
+   * One-time asynchronous set-up (e.g. storing config API keys hashed). Runs before the first
+   * request; a rejection stops the gateway from starting.
+   */
+  init?(ctx: { model: GatewayModel; deps: ResolvedDeps }): Promise<void>
 }

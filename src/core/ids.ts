@@ -19,56 +19,81 @@ export function stableApiId(seed: string, length: number): string {
   return out
 }
 
-/** REST requestId: a UUID. */
-export function newUuid(): string {
-  return crypto.randomUUID()
-}
-
 // Ids take random bytes from a pool refilled 64 KiB at a time (getRandomValues' maximum): one
-// call per ~2800 requests instead of several per request (each is a system call on Node).
+// call per ~1000 requests instead of several per request (each is a system call on Node).
 const pool = new Uint8Array(65536)
 let poolPos = pool.length
 
-function randomBytes(n: number): Uint8Array {
+/** Reserves `n` random bytes of the pool; returns where they start (no view is allocated). */
+function takeRandom(n: number): number {
   if (poolPos + n > pool.length) {
     crypto.getRandomValues(pool)
     poolPos = 0
   }
-  const out = pool.subarray(poolPos, poolPos + n)
+  const at = poolPos
   poolPos += n
-  return out
+  return at
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+/** Hex of `count` pool bytes from `at`. */
+function hexRun(at: number, count: number): string {
+  let out = ''
+  for (let i = at; i < at + count; i++) out += HEX[pool[i]!]
+  return out
+}
+
+/**
+ * A random (version 4) UUID: REST's requestId, a local Lambda's awsRequestId. Drawn from the
+ * pool rather than crypto.randomUUID(), whose own cache is refilled every 128 UUIDs.
+ */
+export function newUuid(): string {
+  const at = takeRandom(16)
+  const version = HEX[(pool[at + 6]! & 0x0f) | 0x40]! + HEX[pool[at + 7]!]!
+  const variant = HEX[(pool[at + 8]! & 0x3f) | 0x80]! + HEX[pool[at + 9]!]!
+  return `${hexRun(at, 4)}-${hexRun(at + 4, 2)}-${version}-${variant}-${hexRun(at + 10, 6)}`
+}
 
 /**
  * The 16-character base64 id API Gateway uses for `x-amz-apigw-id`, extendedRequestId and the
  * HTTP API requestId (e.g. `JCJpxEpoPHcENcQ=`): 11 random bytes in base64.
  */
 export function newShortId(): string {
-  const b = randomBytes(11)
+  const at = takeRandom(11)
   let out = ''
-  for (let i = 0; i < 9; i += 3) {
-    const n = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!
+  for (let i = at; i < at + 9; i += 3) {
+    const n = (pool[i]! << 16) | (pool[i + 1]! << 8) | pool[i + 2]!
     out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!
   }
-  const n = (b[9]! << 16) | (b[10]! << 8)
+  const n = (pool[at + 9]! << 16) | (pool[at + 10]! << 8)
   return out + B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + '='
 }
 
 /** An X-Ray style trace header value: Root=1-<8 hex seconds>-<24 hex>. */
 export function newTraceId(nowMs: number): string {
-  const b = randomBytes(12)
-  let hex = ''
-  for (let i = 0; i < 12; i++) hex += HEX[b[i]!]
+  const hex = hexRun(takeRandom(12), 12)
   return `Root=1-${Math.floor(nowMs / 1000).toString(16).padStart(8, '0')}-${hex}`
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
+// Requests within one second share their request time; formatting it is a Date and six pads.
+let clfSecond = NaN
+let clfText = ''
+
 /** API Gateway's request time: `14/Apr/2025:22:11:01 +0000` (UTC). */
 export function clfTime(ms: number): string {
+  const second = Math.floor(ms / 1000)
+  if (second !== clfSecond) {
+    clfText = formatClfTime(ms)
+    clfSecond = second
+  }
+  return clfText
+}
+
+function formatClfTime(ms: number): string {
   const d = new Date(ms)
   const p = (n: number) => String(n).padStart(2, '0')
   return `${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`

@@ -44,8 +44,20 @@ export interface GatewayRequest {
   protocol: string
   /** Largest body the integration may read. */
   maxPayloadBytes: number
-  /** Filled by features that run before the integration (authorizers etc.). */
+  /**
+   * requestContext.authorizer as the integration receives it, already in the event format's
+   * shape (1.0: flat principalId/context/claims; 2.0: {jwt}, {lambda} or {iam}).
+   */
   authorizer?: Record<string, unknown>
+  /** requestContext.identity fields set by features (IAM caller, API key); merged over the nulls. */
+  identity?: Record<string, string | null>
+  /** Lambda authorizer's usageIdentifierKey (API key source AUTHORIZER). */
+  usageIdentifierKey?: string
+  /**
+   * Set by authorizers: the caller's policy allows execute-api:InvalidateCache on this method
+   * (Cache-Control: max-age=0 may refresh a cached entry). Undefined means not allowed.
+   */
+  invalidateCacheAllowed?: boolean
   /** Timings for the access log. */
   timings: { integrationLatency?: number; integrationStatus?: number; integrationError?: string }
 }

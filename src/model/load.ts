@@ -13,6 +13,8 @@ import {
   type StageConfig,
 } from './schema.ts'
 import type { GatewayResponseOverride, GatewayResponseType } from '../core/errors.ts'
+import type { RouteCachingConfig, StageCacheConfig } from './cache-schema.ts'
+import type { ApiKeyConfig, AuthorizerConfig, IamCredentialConfig, PolicyDocument, RouteAuthorization } from './auth-schema.ts'
 import { compileTemplate, type PathTemplate } from '../core/path-template.ts'
 import { stableApiId } from '../core/ids.ts'
 import { resourcePath as resourcePathSchema } from './typedefs.ts'
@@ -49,6 +51,14 @@ export interface CompiledFunction {
 
 export type CompiledIntegration = IntegrationConfig & { timeoutMs: number }
 
+/** An authorizer of an API, with its Lambda function resolved. */
+export interface CompiledAuthorizer {
+  name: string
+  config: AuthorizerConfig
+  /** Lambda authorizers: the named function, or undefined for a bare ARN. */
+  function?: CompiledFunction
+}
+
 export interface CompiledRoute {
   /** Route key as API Gateway writes it: "GET /users/{id}", "ANY /{proxy+}" or "$default". */
   routeKey: string
@@ -64,12 +74,35 @@ export interface CompiledRoute {
   /** Stable id (resourceId in events). */
   resourceId: string
   index: number
+  /** NONE, AWS_IAM, or an authorizer (resolved) with scopes. */
+  authorization: 'NONE' | 'AWS_IAM' | { authorizer: CompiledAuthorizer; scopes: string[] }
+  apiKeyRequired: boolean
+  caching: CompiledRouteCaching
 }
 
 export interface CompiledStage {
   name: string
   variables: Record<string, string>
   accessLog: { enabled: boolean; format: string }
+  /** Response cache settings; undefined when the stage has none. */
+  cache?: StageCacheConfig
+}
+
+/** A cache key parameter, parsed: `method.request.querystring.filter` → {in: 'querystring', name: 'filter'}. */
+export interface CacheKeyParameter {
+  in: 'path' | 'querystring' | 'header'
+  name: string
+}
+
+/** A route's caching as written (overrides); the stage's settings complete it per stage. */
+export interface CompiledRouteCaching {
+  enabled?: boolean
+  ttlInSeconds?: number
+  keyParameters: CacheKeyParameter[]
+  /** Whether the caller's identity is part of the key. */
+  perCaller: boolean
+  requireAuthorizationForCacheControl?: boolean
+  unauthorizedCacheControlHeaderStrategy?: StageCacheConfig['unauthorizedCacheControlHeaderStrategy']
 }
 
 export interface CompiledApi {
@@ -82,6 +115,9 @@ export interface CompiledApi {
   routes: CompiledRoute[]
   binaryMediaTypes: string[]
   gatewayResponses: Partial<Record<GatewayResponseType, GatewayResponseOverride>>
+  authorizers: Record<string, CompiledAuthorizer>
+  apiKeySource: 'HEADER' | 'AUTHORIZER'
+  resourcePolicy?: PolicyDocument
   index: number
 }
 
@@ -90,6 +126,10 @@ export interface GatewayModel {
   settings: SettingsConfig
   functions: Record<string, CompiledFunction>
   apis: CompiledApi[]
+  /** IAM identities that may sign requests to AWS_IAM routes. */
+  iamCredentials: IamCredentialConfig[]
+  /** API keys declared in config (values may still be env references). */
+  apiKeys: ApiKeyConfig[]
   /** Directory local handler paths are resolved against (the config file's). */
   baseDir?: string
 }
@@ -138,8 +178,23 @@ export function loadModel(input: unknown, opts: { baseDir?: string; source?: str
     if (dupName !== i) issues.push({ path: ['apis', i, 'name'], message: `API name "${apis[i]!.name}" is used twice` })
   }
 
+  checkApiKeys(config, issues)
+  const iamRoutes = apis.some((a) => a.routes.some((r) => r.authorization === 'AWS_IAM'))
+  if (iamRoutes && config.iam.credentials.length === 0) {
+    warnings.push('AWS_IAM routes exist but iam.credentials is empty: every signed request will be refused')
+  }
   if (issues.length) throw new ConfigError(issues, opts.source)
-  return { model: { settings: config.settings, functions, apis, baseDir: opts.baseDir }, warnings }
+  return {
+    model: {
+      settings: config.settings,
+      functions,
+      apis,
+      iamCredentials: config.iam.credentials,
+      apiKeys: config.apiKeys,
+      baseDir: opts.baseDir,
+    },
+    warnings,
+  }
 }
 
 function compileApi(
@@ -170,9 +225,11 @@ function compileApi(
     if (stagesIn.findIndex((x) => x.name === s.name) !== i) {
       issues.push({ path: at('stages', i, 'name'), message: `stage "${s.name}" is declared twice` })
     }
-    return { name: s.name, variables: s.variables, accessLog: s.accessLog ?? config.settings.accessLog }
+    if (s.cache && api.type !== 'REST') issues.push({ path: at('stages', i, 'cache'), message: 'response caching exists on REST APIs only (as on AWS)' })
+    return { name: s.name, variables: s.variables, accessLog: s.accessLog ?? config.settings.accessLog, cache: s.cache }
   })
 
+  const authorizers = compileAuthorizers(api, functions, issues, at)
   const seen = new Map<string, number>()
   const routes: CompiledRoute[] = []
   api.routes.forEach((r, i) => {
@@ -248,6 +305,14 @@ function compileApi(
       payloadFormatVersion: '1.0',
       resourceId: stableApiId(`${api.name}:${normalized}`, 6),
       index: i,
+      authorization: 'NONE',
+      apiKeyRequired: r.apiKeyRequired,
+      caching: { keyParameters: [], perCaller: false },
+    }
+    compiled.authorization = compileRouteAuthorization(r.authorization, authorizers, issues, path)
+    compiled.caching = compileRouteCaching(r.caching, compiled, api, issues, warnings, path)
+    if (r.apiKeyRequired && api.type !== 'REST') {
+      issues.push({ path: path('apiKeyRequired'), message: 'API keys exist on REST APIs only (as on AWS)' })
     }
     if (integration.type === 'lambda') {
       if (api.type === 'REST' && integration.payloadFormatVersion === '2.0') {
@@ -303,8 +368,144 @@ function compileApi(
     routes,
     binaryMediaTypes: api.binaryMediaTypes,
     gatewayResponses: api.gatewayResponses as CompiledApi['gatewayResponses'],
+    authorizers,
+    apiKeySource: api.apiKeySource,
+    resourcePolicy: api.resourcePolicy,
     index: apiIndex,
   }
+}
+
+const REST_IDENTITY = /^(method\.request\.(header|querystring)\.[\w-]+|stageVariables\.\w+|context\.[\w.]+)$/
+const HTTP_IDENTITY = /^\$(request\.(header|querystring)\.[\w-]+|context\.[\w.]+|stageVariables\.\w+)$/
+
+function compileAuthorizers(
+  api: ApiConfig,
+  functions: Record<string, CompiledFunction>,
+  issues: ConfigIssue[],
+  at: (...p: (string | number)[]) => (string | number)[],
+): Record<string, CompiledAuthorizer> {
+  const out: Record<string, CompiledAuthorizer> = {}
+  for (const [name, config] of Object.entries(api.authorizers)) {
+    const path = (...p: (string | number)[]) => at('authorizers', name, ...p)
+    const compiled: CompiledAuthorizer = { name, config }
+    if (config.type === 'jwt' && api.type !== 'HTTP') issues.push({ path: path('type'), message: 'JWT authorizers exist on HTTP APIs only; REST APIs use cognito_user_pools' })
+    if (config.type === 'cognito_user_pools' && api.type !== 'REST') issues.push({ path: path('type'), message: 'Cognito user pool authorizers exist on REST APIs only; HTTP APIs use jwt' })
+    if (config.type === 'token' && api.type !== 'REST') issues.push({ path: path('type'), message: 'TOKEN authorizers exist on REST APIs only; HTTP APIs use request' })
+    if (config.type === 'token' || config.type === 'request') {
+      const fn = functions[config.function]
+      if (fn) compiled.function = fn
+      else if (!/^arn:aws[a-z-]*:lambda:/.test(config.function)) {
+        issues.push({ path: path('function'), message: `no function "${config.function}" in functions, and it is not a Lambda ARN` })
+      }
+      const sources = config.identitySource === undefined ? [] : Array.isArray(config.identitySource) ? config.identitySource : config.identitySource.split(',').map((x) => x.trim())
+      const pattern = api.type === 'REST' ? REST_IDENTITY : HTTP_IDENTITY
+      for (const source of sources) {
+        if (!pattern.test(source)) {
+          issues.push({
+            path: path('identitySource'),
+            message: `"${source}" is not an identity source of ${api.type} APIs (${api.type === 'REST' ? 'method.request.header.X, method.request.querystring.X, stageVariables.X, context.X' : '$request.header.X, $request.querystring.X, $context.X, $stageVariables.X'})`,
+          })
+        }
+      }
+      if (config.type === 'token' && sources.length > 1) issues.push({ path: path('identitySource'), message: 'a TOKEN authorizer reads one header' })
+      if (config.type === 'token' && sources.some((x) => !x.startsWith('method.request.header.'))) {
+        issues.push({ path: path('identitySource'), message: 'a TOKEN authorizer reads a header: method.request.header.X' })
+      }
+      if (config.type === 'request' && config.resultTtlInSeconds > 0 && sources.length === 0) {
+        issues.push({ path: path('identitySource'), message: 'a REQUEST authorizer with caching (resultTtlInSeconds > 0) needs identity sources, the cache key' })
+      }
+      if (config.identityValidationExpression !== undefined && config.type !== 'token') {
+        issues.push({ path: path('identityValidationExpression'), message: 'identityValidationExpression applies to TOKEN authorizers' })
+      }
+      if (api.type === 'REST' && config.payloadFormatVersion !== undefined) {
+        issues.push({ path: path('payloadFormatVersion'), message: 'REST Lambda authorizers have one event format; payloadFormatVersion is for HTTP APIs' })
+      }
+      if (config.enableSimpleResponses && (api.type !== 'HTTP' || (config.payloadFormatVersion ?? '2.0') !== '2.0')) {
+        issues.push({ path: path('enableSimpleResponses'), message: 'simple responses exist for HTTP API authorizers with payload 2.0 only' })
+      }
+    }
+    for (const key of ['identityValidationExpression'] as const) {
+      const expr = (config as { [k in typeof key]?: string })[key]
+      if (expr !== undefined) {
+        try {
+          new RegExp(expr)
+        } catch (e) {
+          issues.push({ path: path(key), message: `not a valid regular expression: ${(e as Error).message}` })
+        }
+      }
+    }
+    out[name] = compiled
+  }
+  return out
+}
+
+function compileRouteAuthorization(
+  auth: RouteAuthorization,
+  authorizers: Record<string, CompiledAuthorizer>,
+  issues: ConfigIssue[],
+  path: (...p: (string | number)[]) => (string | number)[],
+): CompiledRoute['authorization'] {
+  if (auth === 'NONE' || auth === 'AWS_IAM') return auth
+  const authorizer = authorizers[auth.authorizer]
+  if (!authorizer) {
+    const known = Object.keys(authorizers)
+    issues.push({
+      path: path('authorization', 'authorizer'),
+      message: `no authorizer "${auth.authorizer}" in this API's authorizers${known.length ? ` (known: ${known.join(', ')})` : ''}`,
+    })
+    return 'NONE'
+  }
+  const t = authorizer.config.type
+  if (auth.scopes.length && t !== 'jwt' && t !== 'cognito_user_pools') {
+    issues.push({ path: path('authorization', 'scopes'), message: 'scopes apply to JWT and Cognito authorizers only' })
+  }
+  return { authorizer, scopes: auth.scopes }
+}
+
+function compileRouteCaching(
+  caching: RouteCachingConfig | undefined,
+  route: CompiledRoute,
+  api: ApiConfig,
+  issues: ConfigIssue[],
+  warnings: string[],
+  path: (...p: (string | number)[]) => (string | number)[],
+): CompiledRouteCaching {
+  const guarded = route.authorization !== 'NONE' || route.apiKeyRequired
+  if (!caching) return { keyParameters: [], perCaller: guarded }
+  if (api.type !== 'REST') issues.push({ path: path('caching'), message: 'response caching exists on REST APIs only (as on AWS)' })
+  const keyParameters: CacheKeyParameter[] = []
+  caching.cacheKeyParameters.forEach((text, i) => {
+    const m = /^(?:method\.)?request\.(path|querystring|header)\.(.+)$/.exec(text)!
+    const param = { in: m[1] as CacheKeyParameter['in'], name: m[2]! }
+    if (param.in === 'path' && !route.template?.paramNames.includes(param.name)) {
+      issues.push({ path: path('caching', 'cacheKeyParameters', i), message: `{${param.name}} is not a path parameter of ${route.resourcePath}` })
+    }
+    keyParameters.push(param)
+  })
+  if (guarded && caching.perCaller === false) {
+    warnings.push(`route "${route.routeKey}" of API "${api.name}" caches without the caller in the key: one caller's cached answer is served to every other authorized caller`)
+  }
+  return {
+    enabled: caching.enabled,
+    ttlInSeconds: caching.ttlInSeconds,
+    keyParameters,
+    perCaller: caching.perCaller ?? guarded,
+    requireAuthorizationForCacheControl: caching.requireAuthorizationForCacheControl,
+    unauthorizedCacheControlHeaderStrategy: caching.unauthorizedCacheControlHeaderStrategy,
+  }
+}
+
+function checkApiKeys(config: PorticoConfig, issues: ConfigIssue[]) {
+  const seen = { name: new Map<string, number>(), id: new Map<string, number>(), value: new Map<string, number>() }
+  config.apiKeys.forEach((key, i) => {
+    for (const field of ['name', 'id', 'value'] as const) {
+      const v = key[field]
+      if (v === undefined) continue
+      const prior = seen[field].get(v)
+      if (prior !== undefined) issues.push({ path: ['apiKeys', i, field], message: `the same ${field} as apiKeys[${prior}]` })
+      else seen[field].set(v, i)
+    }
+  })
 }
 
 /**

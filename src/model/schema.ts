@@ -4,6 +4,14 @@
  */
 import { z } from 'zod'
 import { GATEWAY_RESPONSE_TYPES } from '../core/errors.ts'
+import {
+  apiKeySchema,
+  authorizerSchema,
+  iamCredentialSchema,
+  policyDocumentSchema,
+  routeAuthorizationSchema,
+} from './auth-schema.ts'
+import { cacheSettingsSchema, routeCachingSchema, stageCacheSchema } from './cache-schema.ts'
 import { headerMap, resourcePath, routeMethod, stageName, stageVariables, timeoutMs } from './typedefs.ts'
 
 /** A Lambda function the gateway can invoke: a local module or a remote AWS function. */
@@ -101,6 +109,9 @@ export const routeSchema = z
     method: routeMethod.optional().describe('HTTP method; ANY by default.'),
     path: resourcePath.optional(),
     integration: integrationSchema,
+    authorization: routeAuthorizationSchema.default('NONE'),
+    apiKeyRequired: z.boolean().default(false).describe('REST: require an x-api-key (403 Forbidden without a valid one).'),
+    caching: routeCachingSchema.optional(),
     description: z.string().optional().describe('Free text.'),
   })
   .describe('A route (REST: a method on a resource; HTTP API: a route key).')
@@ -124,6 +135,7 @@ export const stageSchema = z
     variables: stageVariables.default({}),
     description: z.string().optional().describe('Free text.'),
     accessLog: accessLogSchema.optional().describe('Overrides settings.accessLog for this stage.'),
+    cache: stageCacheSchema.optional().describe('REST: response cache of this stage.'),
   })
   .describe('A stage of the API.')
 
@@ -167,6 +179,15 @@ export const apiSchema = z
       .array(z.string().regex(/^[^\s/]+\/[^\s/]+$/, 'a media type such as image/png or */*'))
       .default([])
       .describe('REST: request bodies of these types reach Lambda base64-encoded; base64 responses are decoded for these Accept types.'),
+    authorizers: z
+      .record(z.string().regex(/^[A-Za-z][\w-]{0,127}$/, 'authorizer names are letters, digits, _ and -'), authorizerSchema)
+      .default({})
+      .describe('Authorizers by name, referenced by routes\' authorization.'),
+    apiKeySource: z
+      .enum(['HEADER', 'AUTHORIZER'])
+      .default('HEADER')
+      .describe('REST: where API keys come from: the x-api-key header, or a Lambda authorizer\'s usageIdentifierKey.'),
+    resourcePolicy: policyDocumentSchema.optional().describe('Resource policy evaluated for every request (aws:SourceIp conditions supported).'),
     gatewayResponses: z
       .partialRecord(z.enum(GATEWAY_RESPONSE_TYPES), gatewayResponseSchema)
       .default({})
@@ -200,6 +221,7 @@ export const settingsSchema = z
       .default(10_240)
       .describe('Largest total size of request header values; above it 431 (API Gateway: 10240 bytes).'),
     accessLog: accessLogSchema.default({ enabled: true, format: 'json' }),
+    cache: cacheSettingsSchema.default(() => cacheSettingsSchema.parse({})),
   })
   .describe('Gateway-wide settings.')
 
@@ -212,6 +234,11 @@ export const configSchema = z
       .default({})
       .describe('Lambda functions by name, referenced by lambda integrations.'),
     apis: z.array(apiSchema).min(1).describe('The APIs this gateway serves.'),
+    iam: z
+      .strictObject({ credentials: z.array(iamCredentialSchema).default([]) })
+      .default({ credentials: [] })
+      .describe('IAM identities allowed to sign requests to AWS_IAM routes.'),
+    apiKeys: z.array(apiKeySchema).default([]).describe('API keys (REST routes with apiKeyRequired).'),
   })
   .describe('A Portico gateway configuration.')
 

@@ -32,11 +32,14 @@ describe('portico start', () => {
       const res = await fetch(url + path)
       expect(await res.text()).toBe('answered')
     }
-    await new Promise((r) => setTimeout(r, 50))
+    // The timer throws a few ms after the answer: wait until both errors are logged.
+    for (let i = 0; i < 100 && !(stderr().includes('uncaught exception') && stderr().includes('unhandled promise rejection')); i++) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(stderr()).toContain('uncaught exception (left behind by a local handler?)')
+    expect(stderr()).toContain('unhandled promise rejection (left behind by a local handler?)')
     const res = await fetch(url + '/prod/ok')
     expect(await res.text()).toBe('still here')
     expect(child!.exitCode).toBeNull()
-    expect(stderr()).toContain('uncaught exception (left behind by a local handler?)')
-    expect(stderr()).toContain('unhandled promise rejection (left behind by a local handler?)')
   })
 })

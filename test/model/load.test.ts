@@ -212,6 +212,76 @@ describe('invalid configs', () => {
       ['apis[0].routes[1].path: {name} under /p conflicts with {id} of routes[0]: a resource can have only one variable child (as on AWS)'],
     ],
     [
+      'JWT authorizer on a REST API',
+      rest([], { authorizers: { j: { type: 'jwt', issuer: 'https://idp.example.com' } } }),
+      ['apis[0].authorizers.j.type: JWT authorizers exist on HTTP APIs only; REST APIs use cognito_user_pools'],
+    ],
+    [
+      'Cognito authorizer on an HTTP API',
+      { apis: [{ name: 'h', type: 'HTTP', authorizers: { c: { type: 'cognito_user_pools', providerArns: ['arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc'] } } }] },
+      ['apis[0].authorizers.c.type: Cognito user pool authorizers exist on REST APIs only; HTTP APIs use jwt'],
+    ],
+    [
+      'TOKEN authorizer on an HTTP API',
+      { functions, apis: [{ name: 'h', type: 'HTTP', authorizers: { t: { type: 'token', function: 'getUser' } } }] },
+      ['apis[0].authorizers.t.type: TOKEN authorizers exist on REST APIs only; HTTP APIs use request'],
+    ],
+    [
+      'route naming an unknown authorizer',
+      rest([{ method: 'GET', path: '/a', integration: lambda, authorization: { authorizer: 'nope' } }], { authorizers: { t: { type: 'token', function: 'getUser' } } }),
+      ['apis[0].routes[0].authorization.authorizer: no authorizer "nope" in this API\'s authorizers (known: t)'],
+    ],
+    [
+      'scopes on a Lambda authorizer',
+      rest([{ method: 'GET', path: '/a', integration: lambda, authorization: { authorizer: 't', scopes: ['read'] } }], { authorizers: { t: { type: 'token', function: 'getUser' } } }),
+      ['apis[0].routes[0].authorization.scopes: scopes apply to JWT and Cognito authorizers only'],
+    ],
+    [
+      'API key on an HTTP API route',
+      { functions, apis: [{ name: 'h', type: 'HTTP', routes: [{ route: 'GET /a', integration: lambda, apiKeyRequired: true }] }] },
+      ['apis[0].routes[0].apiKeyRequired: API keys exist on REST APIs only (as on AWS)'],
+    ],
+    [
+      'cached REQUEST authorizer without identity sources',
+      rest([], { authorizers: { r: { type: 'request', function: 'getUser' } } }),
+      ['apis[0].authorizers.r.identitySource: a REQUEST authorizer with caching (resultTtlInSeconds > 0) needs identity sources, the cache key'],
+    ],
+    [
+      'HTTP identity source on a REST authorizer',
+      rest([], { authorizers: { r: { type: 'request', function: 'getUser', identitySource: ['$request.header.X'] } } }),
+      ['apis[0].authorizers.r.identitySource: "$request.header.X" is not an identity source of REST APIs (method.request.header.X, method.request.querystring.X, stageVariables.X, context.X)'],
+    ],
+    [
+      'bad identityValidationExpression',
+      rest([], { authorizers: { t: { type: 'token', function: 'getUser', identityValidationExpression: '([' } } }),
+      ['apis[0].authorizers.t.identityValidationExpression: not a valid regular expression: Invalid regular expression: /([/: Unterminated character class'],
+    ],
+    [
+      'simple responses on a REST authorizer',
+      rest([], { authorizers: { r: { type: 'request', function: 'getUser', identitySource: 'method.request.header.X', enableSimpleResponses: true } } }),
+      ['apis[0].authorizers.r.enableSimpleResponses: simple responses exist for HTTP API authorizers with payload 2.0 only'],
+    ],
+    [
+      'API key given twice',
+      { apiKeys: [{ name: 'a', value: 'k'.repeat(20) }, { name: 'b', value: 'k'.repeat(20) }], apis: [{ name: 'r', type: 'REST' }] },
+      ['apiKeys[1].value: the same value as apiKeys[0]'],
+    ],
+    [
+      'API key too short',
+      { apiKeys: [{ name: 'a', value: 'short' }], apis: [{ name: 'r', type: 'REST' }] },
+      ['apiKeys[0].value: Too small: expected string to have >=20 characters'],
+    ],
+    [
+      'IAM credential with two secrets',
+      { iam: { credentials: [{ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x', secretAccessKeyEnv: 'S', arn: 'arn:aws:iam::123456789012:user/a' }] }, apis: [{ name: 'r', type: 'REST' }] },
+      ['iam.credentials[0]: give exactly one of secretAccessKey or secretAccessKeyEnv'],
+    ],
+    [
+      'policy statement without Action',
+      rest([], { resourcePolicy: { Statement: [{ Effect: 'Allow', Resource: '*' }] } }),
+      ['apis[0].resourcePolicy.Statement[0]: a statement needs exactly one of Action or NotAction'],
+    ],
+    [
       'duplicate stage',
       rest([], { stages: [{ name: 'prod' }, { name: 'prod' }] }),
       ['apis[0].stages[1].name: stage "prod" is declared twice'],

@@ -10,7 +10,7 @@ import type { RouteHandler } from '../../core/feature.ts'
 import { lastHeader, type GatewayRequest } from '../../core/request.ts'
 import { GatewayError } from '../../core/errors.ts'
 import { limitStream } from '../../core/body.ts'
-import { substituteStageVariables } from '../../core/stage-variables.ts'
+import { substituteStageVariables, usesStageVariables } from '../../core/stage-variables.ts'
 import { HOP_BY_HOP, integrationHeaders } from '../forwarded.ts'
 
 /** Request headers the gateway sets itself for the backend connection. */
@@ -20,19 +20,36 @@ const REMAP_RESPONSE = new Set(['date', 'server'])
 
 /** Builds the URL for one request; throws API_CONFIGURATION_ERROR when it is not a URL. */
 export function targetUrl(uri: string, req: GatewayRequest): string {
-  for (const m of uri.matchAll(/\$\{stageVariables\.([A-Za-z0-9_]+)\}/g)) {
-    if (req.stage.variables[m[1]!] === undefined) {
-      throw new GatewayError('API_CONFIGURATION_ERROR', { detail: `stage ${req.stage.name} has no variable "${m[1]}" for ${uri}` })
+  let url = uri
+  if (usesStageVariables(uri)) {
+    for (const m of uri.matchAll(/\$\{stageVariables\.([A-Za-z0-9_]+)\}/g)) {
+      if (req.stage.variables[m[1]!] === undefined) {
+        throw new GatewayError('API_CONFIGURATION_ERROR', { detail: `stage ${req.stage.name} has no variable "${m[1]}" for ${uri}` })
+      }
     }
+    url = substituteStageVariables(uri, req.stage.variables)
   }
-  let url = substituteStageVariables(uri, req.stage.variables)
-  url = url.replace(/\{([A-Za-z0-9_]+)\+?\}/g, (_m, name: string) => req.pathParameters?.[name] ?? '')
+  if (url.includes('{')) url = url.replace(/\{([A-Za-z0-9_]+)\+?\}/g, (_m, name: string) => req.pathParameters?.[name] ?? '')
   if (req.rawQueryString) url += (url.includes('?') ? '&' : '?') + req.rawQueryString
+  return normalizedUrl(url)
+}
+
+// Parsing a URL costs more than the rest of targetUrl; clients repeat the same few.
+const MAX_KNOWN_URLS = 1024
+const knownUrls = new Map<string, string>()
+
+/** The URL as WHATWG URL serialises it; API_CONFIGURATION_ERROR when it is not one. */
+function normalizedUrl(url: string): string {
+  let href = knownUrls.get(url)
+  if (href !== undefined) return href
   try {
-    return new URL(url).href
+    href = new URL(url).href
   } catch {
     throw new GatewayError('API_CONFIGURATION_ERROR', { detail: `integration URI "${url}" is not a valid URL` })
   }
+  if (knownUrls.size >= MAX_KNOWN_URLS) knownUrls.clear()
+  knownUrls.set(url, href)
+  return href
 }
 
 /** Creates the HTTP proxy handler of a route. */

@@ -84,11 +84,7 @@ export function bytesToBase64(bytes: Uint8Array): string {
  * answers those with API_CONFIGURATION_ERROR).
  */
 export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
-  let end = text.length
-  if (end % 4 === 0 && end > 0) {
-    if (text[end - 1] === '=') end--
-    if (text[end - 1] === '=') end--
-  }
+  const end = base64DataEnd(text)
   if (end % 4 === 1) throw new Error('invalid base64: bad length')
   const out = new Uint8Array(Math.floor((end * 3) / 4))
   let acc = 0
@@ -108,6 +104,21 @@ export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
   return out
 }
 
+/** Bytes base64ToBytes yields for `text` when it decodes, without decoding it. */
+export function base64ByteLength(text: string): number {
+  return Math.floor((base64DataEnd(text) * 3) / 4)
+}
+
+/** Length of the base64 text without its padding (recognised only on a whole quantum). */
+function base64DataEnd(text: string): number {
+  let end = text.length
+  if (end % 4 === 0 && end > 0) {
+    if (text[end - 1] === '=') end--
+    if (text[end - 1] === '=') end--
+  }
+  return end
+}
+
 // ignoreBOM keeps a leading BOM in the text instead of silently dropping it.
 const DECODER = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true })
 const ENCODER = new TextEncoder()
@@ -117,8 +128,12 @@ export function utf8Decode(bytes: Uint8Array): string {
   return DECODER.decode(bytes)
 }
 
+/** Node's and Bun's native count, far quicker than the loop below; absent on Workers. */
+const nativeByteLength = (globalThis as { Buffer?: { byteLength(text: string, encoding: 'utf8'): number } }).Buffer?.byteLength
+
 /** Byte length of a string in UTF-8, without encoding it (lone surrogates count as U+FFFD). */
 export function utf8Length(text: string): number {
+  if (nativeByteLength) return nativeByteLength(text, 'utf8')
   let n = 0
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)

@@ -4,6 +4,7 @@
  * shares.
  */
 import type { GatewayRequest } from '../../core/request.ts'
+import type { CompiledStage } from '../../model/load.ts'
 import { lastHeader } from '../../core/request.ts'
 import { clfTime, stableApiId } from '../../core/ids.ts'
 import { integrationHeaders } from '../forwarded.ts'
@@ -24,23 +25,6 @@ export const LAMBDA_DROPPED_HEADERS: ReadonlySet<string> = new Set([
 
 const REST_DROPPED_HEADERS: ReadonlySet<string> = new Set([...LAMBDA_DROPPED_HEADERS, 'content-length'])
 
-const IDENTITY_KEYS = [
-  'accessKey',
-  'accountId',
-  'apiKey',
-  'apiKeyId',
-  'caller',
-  'cognitoAuthenticationProvider',
-  'cognitoAuthenticationType',
-  'cognitoIdentityId',
-  'cognitoIdentityPoolId',
-  'principalOrgId',
-  'sourceIp',
-  'user',
-  'userAgent',
-  'userArn',
-] as const
-
 /**
  * Builds the payload 1.0 proxy event for a request: the REST shape (no `version`) or, for an
  * HTTP API, the same shape with `version: "1.0"` and the HTTP API differences of §1.3.
@@ -55,18 +39,12 @@ export function buildEventV1(
   // HTTP APIs keep a named stage in the paths they report; $default has no path segment.
   const httpPath = req.stage.name === '$default' ? req.path : req.stagePath
 
-  const headers = groupHeaders(integrationHeaders(req, rest ? REST_DROPPED_HEADERS : LAMBDA_DROPPED_HEADERS))
-  const single: Record<string, string> = {}
-  const multi: Record<string, string[]> = {}
-  for (const { name, values } of headers.values()) {
-    setKey(single, name, values[values.length - 1]!)
-    setKey(multi, name, values)
-  }
+  const headers = headerMaps(integrationHeaders(req, rest ? REST_DROPPED_HEADERS : LAMBDA_DROPPED_HEADERS))
 
-  const query = groupQuery(parseQueryString(req.rawQueryString))
   let singleQuery: Record<string, string> | null = null
   let multiQuery: Record<string, string[]> | null = null
-  if (query.size) {
+  const query = req.rawQueryString ? groupQuery(parseQueryString(req.rawQueryString)) : undefined
+  if (query?.size) {
     singleQuery = {}
     multiQuery = {}
     for (const [k, values] of query) {
@@ -76,7 +54,7 @@ export function buildEventV1(
   }
 
   let pathParameters: Record<string, string> | null = null
-  if (req.pathParameters && Object.keys(req.pathParameters).length) {
+  if (req.pathParameters && hasKeys(req.pathParameters)) {
     // REST hands the values over exactly as they were in the URL; HTTP APIs decode them.
     pathParameters = rest ? { ...req.pathParameters } : mapValues(req.pathParameters, decodePercent)
   }
@@ -89,15 +67,30 @@ export function buildEventV1(
     : !isTextContentType(contentType)
   const encoded = encodeBody(body, binary)
 
-  const identity: Record<string, string | null> = {}
-  for (const key of IDENTITY_KEYS) identity[key] = null
-  identity.sourceIp = req.sourceIp
-  identity.userAgent = req.userAgent
+  // One literal in AWS's key order: a fixed shape is cheaper to build than a keyed loop.
+  const identity = {
+    accessKey: null,
+    accountId: null,
+    apiKey: null,
+    apiKeyId: null,
+    caller: null,
+    cognitoAuthenticationProvider: null,
+    cognitoAuthenticationType: null,
+    cognitoIdentityId: null,
+    cognitoIdentityPoolId: null,
+    principalOrgId: null,
+    sourceIp: req.sourceIp,
+    user: null,
+    userAgent: req.userAgent,
+    userArn: null,
+  }
+  // Features fill in what they established: the IAM caller, the API key.
+  if (req.identity) Object.assign(identity, req.identity)
 
   const requestContext: Record<string, unknown> = {
     accountId: ctx.accountId,
     apiId: req.api.id,
-    deploymentId: stableApiId(req.api.id + req.stage.name, 6),
+    deploymentId: deploymentId(req.api.id, req.stage),
     domainName: req.domainName,
     domainPrefix: domainPrefix(req.domainName),
     extendedRequestId: req.extendedRequestId,
@@ -114,13 +107,12 @@ export function buildEventV1(
   }
   if (req.authorizer) requestContext.authorizer = req.authorizer
 
-  const event: Record<string, unknown> = {}
-  if (!rest) event.version = '1.0'
+  const event: Record<string, unknown> = rest ? {} : { version: '1.0' }
   event.resource = req.route.resourcePath
   event.path = rest ? req.path : httpPath
   event.httpMethod = req.method
-  event.headers = headers.size ? single : null
-  event.multiValueHeaders = headers.size ? multi : null
+  event.headers = headers?.single ?? null
+  event.multiValueHeaders = headers?.multi ?? null
   event.queryStringParameters = singleQuery
   event.multiValueQueryStringParameters = multiQuery
   event.pathParameters = pathParameters
@@ -129,6 +121,71 @@ export function buildEventV1(
   event.body = encoded.body
   event.isBase64Encoded = encoded.isBase64Encoded
   return event
+}
+
+/**
+ * The `headers` and `multiValueHeaders` maps of a 1.0 event: names grouped case-insensitively
+ * under the casing of their first occurrence, in first-seen order; `headers` keeps the last
+ * value. Undefined when there are no headers.
+ */
+function headerMaps(pairs: [string, string][]): { single: Record<string, string>; multi: Record<string, string[]> } | undefined {
+  if (pairs.length === 0) return undefined
+  const single: Record<string, string> = {}
+  const multi: Record<string, string[]> = {}
+  const firstName = new FirstCasing(pairs.length)
+  for (const [name, value] of pairs) {
+    const first = firstName.claim(name)
+    if (first === undefined) {
+      setKey(single, name, value)
+      setKey(multi, name, [value])
+    } else {
+      setKey(single, first, value)
+      multi[first]!.push(value)
+    }
+  }
+  return { single, multi }
+}
+
+/**
+ * Which casing of a header name came first. A request has a handful of headers, which a
+ * linear scan handles faster than a Map; many headers get the Map.
+ */
+class FirstCasing {
+  private readonly lowers: string[] = []
+  private readonly names: string[] = []
+  private readonly map: Map<string, string> | undefined
+
+  constructor(expected: number) {
+    if (expected > 16) this.map = new Map()
+  }
+
+  /** The casing `name` first had, or undefined when it is new (it is then recorded). */
+  claim(name: string): string | undefined {
+    const lower = name.toLowerCase()
+    if (this.map) {
+      const first = this.map.get(lower)
+      if (first === undefined) this.map.set(lower, name)
+      return first
+    }
+    const at = this.lowers.indexOf(lower)
+    if (at >= 0) return this.names[at]
+    this.lowers.push(lower)
+    this.names.push(name)
+    return undefined
+  }
+}
+
+// The deployment id is a pure function of API and stage; hashing it per request is waste.
+const deploymentIds = new WeakMap<CompiledStage, { apiId: string; id: string }>()
+
+/** The stable 6-character deploymentId of an API's stage. */
+function deploymentId(apiId: string, stage: CompiledStage): string {
+  let known = deploymentIds.get(stage)
+  if (known?.apiId !== apiId) {
+    known = { apiId, id: stableApiId(apiId + stage.name, 6) }
+    deploymentIds.set(stage, known)
+  }
+  return known.id
 }
 
 /**
@@ -264,5 +321,11 @@ function mapValues(input: Record<string, string>, fn: (v: string) => string): Re
 }
 
 function nonEmpty(input: Record<string, string>): Record<string, string> | null {
-  return Object.keys(input).length ? { ...input } : null
+  return hasKeys(input) ? { ...input } : null
+}
+
+/** Whether an object has an own enumerable key, without listing them all. */
+function hasKeys(input: object): boolean {
+  for (const key in input) if (Object.hasOwn(input, key)) return true
+  return false
 }

@@ -2,6 +2,7 @@
  * The `context` object a Node.js Lambda handler receives, built for in-process invocations.
  * Portable: no node:* imports, only Web crypto.
  */
+import { newUuid } from '../../core/ids.ts'
 
 /** The Node.js Lambda context, as the managed runtime hands it to a handler. */
 export interface LambdaContext {
@@ -49,7 +50,7 @@ export function createLambdaContext(opts: LambdaContextOptions): LambdaContext {
   const deadline = start + opts.timeoutMs
   const complete = opts.complete ?? (() => {})
   return {
-    awsRequestId: opts.awsRequestId ?? crypto.randomUUID(),
+    awsRequestId: opts.awsRequestId ?? newUuid(),
     functionName: opts.functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:${opts.region}:${opts.accountId}:function:${opts.functionName}`,
@@ -77,11 +78,20 @@ function environmentIdOnce(): string {
   return environmentId
 }
 
+const DAY_MS = 86_400_000
+// The name changes once a day (UTC); invocations of the same day share it.
+let streamDay = NaN
+let streamName = ''
+
 /** `2024/05/01/[$LATEST]` followed by 32 hex digits, the shape of a Lambda log stream name. */
 function logStreamName(ms: number): string {
-  const d = new Date(ms)
-  const day = `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}`
-  return `${day}/[$LATEST]${environmentIdOnce()}`
+  const day = Math.floor(ms / DAY_MS)
+  if (day !== streamDay) {
+    const d = new Date(ms)
+    streamName = `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/[$LATEST]${environmentIdOnce()}`
+    streamDay = day
+  }
+  return streamName
 }
 
 function pad(n: number): string {

@@ -4,7 +4,7 @@
  * HTTP API payload 2.0 (§1.6).
  */
 import { GatewayError } from '../../core/errors.ts'
-import { base64ToBytes, matchesBinaryMediaType, utf8Encode, utf8Length } from './body-encoding.ts'
+import { base64ByteLength, base64ToBytes, matchesBinaryMediaType, utf8Length } from './body-encoding.ts'
 
 const V1_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body', 'isBase64Encoded'])
 
@@ -39,10 +39,7 @@ export function parseProxyResponseV1(payload: string, opts: ProxyResponseV1Optio
     throw malformed('the payload is not JSON')
   }
   if (!isObject(parsed)) throw malformed('the payload is not a JSON object')
-  const keys = Object.keys(parsed)
-  if (keys.length === 0) throw malformed('the payload is an empty object')
-  const unknown = keys.filter((k) => !V1_KEYS.has(k))
-  if (unknown.length) throw malformed(`unknown key(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}`)
+  checkKeysV1(parsed)
 
   const status = statusV1(parsed.statusCode)
   const body = bodyField(parsed.body)
@@ -50,43 +47,74 @@ export function parseProxyResponseV1(payload: string, opts: ProxyResponseV1Optio
   const single = readHeaderMap(parsed.headers, 'headers')
   const multi = readMultiHeaderMap(parsed.multiValueHeaders)
 
-  // A pair present in both maps is sent once. REST sends the multi values first and takes the
-  // name's casing from multiValueHeaders; HTTP APIs put the single value first.
-  const merged = new Map<string, { name: string; values: string[] }>()
-  const add = (name: string, value: string, dedupe: boolean) => {
-    const lower = name.toLowerCase()
-    let entry = merged.get(lower)
-    if (!entry) merged.set(lower, (entry = { name, values: [] }))
-    if (!dedupe || !entry.values.includes(value)) entry.values.push(value)
-  }
-  if (opts.apiType === 'REST') {
-    for (const [name, values] of multi) for (const v of values) add(name, v, false)
-    for (const [name, value] of single) add(name, value, true)
+  const out = new HeaderPairs()
+  if (multi.length === 0) {
+    // The usual answer has `headers` only: nothing to merge, but REST still sends a value
+    // repeated under two casings of one name once.
+    for (const [name, value] of single) out.add(name, value, opts.apiType === 'REST')
   } else {
-    for (const [name, value] of single) add(name, value, false)
-    const singles = new Map(single.map(([n, v]) => [n.toLowerCase(), v]))
-    for (const [name, values] of multi) {
-      for (const v of values) {
-        if (singles.get(name.toLowerCase()) === v) continue
-        add(name, v, false)
-      }
-    }
+    mergeHeadersV1(out, single, multi, opts.apiType)
   }
 
-  const headers = new Headers()
-  for (const { name, values } of merged.values()) for (const v of values) appendHeader(headers, name, v)
-  if (!headers.has('content-type')) headers.set('content-type', 'application/json')
+  // REST has no way to tell the function's bytes are binary except the client's Accept; an
+  // HTTP API always trusts the flag.
+  const decode =
+    isBase64 && (opts.apiType === 'HTTP' || matchesBinaryMediaType(opts.accept?.split(',')[0] ?? null, opts.binaryMediaTypes))
+  return makeResponse(status, out, 'application/json', body, decode)
+}
 
-  let out: Uint8Array<ArrayBuffer> | string = body
-  if (isBase64) {
-    const first = opts.accept?.split(',')[0] ?? null
-    // REST has no way to tell the function's bytes are binary except the client's Accept; an
-    // HTTP API always trusts the flag.
-    if (opts.apiType === 'HTTP' || matchesBinaryMediaType(first, opts.binaryMediaTypes)) {
-      out = decodeBase64Body(body)
+/** Only the five keys of a 1.0 response are allowed, and at least one of them. */
+function checkKeysV1(parsed: Record<string, unknown>): void {
+  let count = 0
+  let unknown: string[] | undefined
+  for (const key in parsed) {
+    count++
+    if (!V1_KEYS.has(key)) (unknown ??= []).push(key)
+  }
+  if (count === 0) throw malformed('the payload is an empty object')
+  if (unknown) throw malformed(`unknown key(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}`)
+}
+
+/**
+ * Merges `headers` and `multiValueHeaders`; a pair present in both maps is sent once. REST
+ * sends the multi values first and takes the name's casing from multiValueHeaders; HTTP APIs
+ * put the single value first.
+ */
+function mergeHeadersV1(out: HeaderPairs, single: [string, string][], multi: [string, string[]][], apiType: 'REST' | 'HTTP'): void {
+  if (apiType === 'REST') {
+    for (const [name, values] of multi) for (const v of values) out.add(name, v, false)
+    for (const [name, value] of single) out.add(name, value, true)
+    return
+  }
+  for (const [name, value] of single) out.add(name, value, false)
+  const singles = new Map(single.map(([n, v]) => [n.toLowerCase(), v]))
+  for (const [name, values] of multi) {
+    for (const v of values) {
+      if (singles.get(name.toLowerCase()) === v) continue
+      out.add(name, v, false)
     }
   }
-  return makeResponse(status, headers, out)
+}
+
+/**
+ * Response header pairs grouped by case-insensitive name (first casing kept), in first-seen
+ * order of names; plain data until the Headers is built, so nothing is asked of it twice.
+ */
+class HeaderPairs {
+  /** Lowercased name -> [name as first given, its values]. */
+  readonly byName = new Map<string, [string, string[]]>()
+
+  /** Adds a value; with `dedupe`, a value this name already has is not added again. */
+  add(name: string, value: string, dedupe: boolean): void {
+    const lower = name.toLowerCase()
+    const entry = this.byName.get(lower)
+    if (!entry) this.byName.set(lower, [name, [value]])
+    else if (!dedupe || !entry[1].includes(value)) entry[1].push(value)
+  }
+
+  has(lower: string): boolean {
+    return this.byName.has(lower)
+  }
 }
 
 /**
@@ -117,18 +145,29 @@ function structuredV2(parsed: Record<string, unknown>): Response {
   }
   const body = bodyField(parsed.body)
   const isBase64 = base64Flag(parsed.isBase64Encoded)
-  const headers = new Headers()
-  for (const [name, value] of readHeaderMap(parsed.headers, 'headers')) appendHeader(headers, name, value)
+  const out = new HeaderPairs()
+  for (const [name, value] of readHeaderMap(parsed.headers, 'headers')) out.add(name, value, false)
+  // A cookie problem is reported after any header that cannot be sent, as the headers come
+  // first: the cookies before it are still added (and checked) with them.
+  let cookieProblem: GatewayError | undefined
   const cookies = parsed.cookies
   if (cookies != null) {
-    if (!Array.isArray(cookies)) throw malformed('cookies is not an array')
-    for (const cookie of cookies) {
-      if (typeof cookie !== 'string') throw malformed('cookies must be strings')
-      appendHeader(headers, 'Set-Cookie', cookie)
+    if (!Array.isArray(cookies)) cookieProblem = malformed('cookies is not an array')
+    else {
+      for (const cookie of cookies) {
+        if (typeof cookie !== 'string') {
+          cookieProblem = malformed('cookies must be strings')
+          break
+        }
+        out.add('Set-Cookie', cookie, false)
+      }
     }
   }
-  if (!headers.has('content-type')) headers.set('content-type', 'text/plain; charset=utf-8')
-  return makeResponse(code, headers, isBase64 ? decodeBase64Body(body) : body)
+  if (cookieProblem) {
+    toHeaders(out, 'text/plain; charset=utf-8', undefined)
+    throw cookieProblem
+  }
+  return makeResponse(code, out, 'text/plain; charset=utf-8', body, isBase64)
 }
 
 function jsonResponse(text: string): Response {
@@ -197,21 +236,31 @@ function scalarString(value: unknown, field: string): string {
 }
 
 /**
- * Adds one function-supplied header, renaming the ones the gateway sets itself and dropping
- * Transfer-Encoding (the runtime frames the body). Set-Cookie values stay separate lines.
+ * The client's headers from the function's: the ones the gateway sets itself are renamed and
+ * Transfer-Encoding dropped (the runtime frames the body); Set-Cookie values stay separate
+ * lines. Content-Type defaults to `defaultType`, and `length` becomes Content-Length.
+ * Appended one by one: undici converts a whole HeadersInit more slowly than it appends.
+ * @throws GatewayError LAMBDA_ERROR naming a header the platform cannot send
  */
-function appendHeader(headers: Headers, name: string, value: string): void {
-  const lower = name.toLowerCase()
-  if (lower === 'transfer-encoding') return
-  const target = REMAPPED.has(lower) ? `x-amzn-Remapped-${name}` : name
-  try {
-    headers.append(target, value)
-  } catch (e) {
-    throw new GatewayError('LAMBDA_ERROR', {
-      detail: `Malformed Lambda proxy response: header ${JSON.stringify(name)} cannot be sent`,
-      cause: e,
-    })
+function toHeaders(pairs: HeaderPairs, defaultType: string, length: number | undefined): Headers {
+  const headers = new Headers()
+  for (const [lower, [name, values]] of pairs.byName) {
+    if (lower === 'transfer-encoding') continue
+    const target = REMAPPED.has(lower) ? `x-amzn-Remapped-${name}` : name
+    for (const value of values) {
+      try {
+        headers.append(target, value)
+      } catch (e) {
+        throw new GatewayError('LAMBDA_ERROR', {
+          detail: `Malformed Lambda proxy response: header ${JSON.stringify(name)} cannot be sent`,
+          cause: e,
+        })
+      }
+    }
   }
+  if (!pairs.has('content-type')) headers.append('content-type', defaultType)
+  if (length !== undefined) headers.append('content-length', String(length))
+  return headers
 }
 
 function decodeBase64Body(body: string): Uint8Array<ArrayBuffer> {
@@ -225,14 +274,21 @@ function decodeBase64Body(body: string): Uint8Array<ArrayBuffer> {
   }
 }
 
-function makeResponse(status: number, headers: Headers, body: Uint8Array<ArrayBuffer> | string): Response {
+/**
+ * The client response. Checks run in AWS's order: headers, then the base64 body (`decode`),
+ * then the status; so the Content-Length of a base64 body is computed before decoding it.
+ */
+function makeResponse(status: number, pairs: HeaderPairs, defaultType: string, body: string, decode: boolean): Response {
+  const nullBody = NULL_BODY_STATUS.has(status)
+  // API Gateway always sends Content-Length on Lambda answers.
+  const length = nullBody ? undefined : decode ? base64ByteLength(body) : utf8Length(body)
+  const headers = toHeaders(pairs, defaultType, length)
+  const bytes = decode ? decodeBase64Body(body) : body
   // The Fetch Response cannot carry an informational status as a final answer.
   if (status < 200) throw malformed(`statusCode ${status} cannot be sent as a final response`)
-  if (NULL_BODY_STATUS.has(status)) return new Response(null, { status, headers })
-  // API Gateway always sends Content-Length on Lambda answers. Text stays a string: Node
-  // then writes headers and body in one chunk.
-  headers.set('content-length', String(typeof body === 'string' ? utf8Length(body) : body.byteLength))
-  return new Response(body as string | Uint8Array<ArrayBuffer>, { status, headers })
+  if (nullBody) return new Response(null, { status, headers })
+  // Text stays a string: Node then writes headers and body in one chunk.
+  return new Response(bytes, { status, headers })
 }
 
 function malformed(reason: string): GatewayError {

@@ -80,6 +80,7 @@ export function bunDeps(model: GatewayModel, opts: BunDepsOptions = {}): Gateway
     invoker: createInvoker({ local, aws }),
     httpClient: fetchHttpClient(passThroughFetch),
     clientInfo: bunClientInfo,
+    env,
   }
 }
 
@@ -95,6 +96,7 @@ export async function startBun(opts: BunStartOptions): Promise<RunningBunGateway
   const deps = bunDeps(model, { logger: opts.logger, clock: opts.clock })
   installCrashGuard(deps.logger)
   const gateway = createGateway(model, deps)
+  await gateway.ready
   const hostname = opts.hostname ?? '127.0.0.1'
   const server = Bun.serve({
     port: opts.port ?? 8787,

@@ -1,10 +1,10 @@
 /**
- * The HTTP proxy's client on Node: undici's request() over a keep-alive Agent that pools
+ * The HTTP proxy's client on Node: undici's dispatcher over a keep-alive Agent that pools
  * connections per backend origin. Bodies stream both ways as web streams.
  */
 import { Readable } from 'node:stream'
-import { Agent, request } from 'undici'
-import type { HttpClient } from '../../core/deps.ts'
+import { Agent, util, type Dispatcher } from 'undici'
+import type { HttpClient, OutboundResponse } from '../../core/deps.ts'
 
 export interface NodeHttpClientOptions {
   /** Connections kept per origin (undici's default is unlimited). */
@@ -27,34 +27,137 @@ export function nodeHttpClient(opts: NodeHttpClientOptions = {}): HttpClient & {
     bodyTimeout: 0,
   })
   return {
-    async send(r) {
+    send(r) {
       const headers: Record<string, string | string[]> = {}
       for (const [name, value] of r.headers) {
         const prior = headers[name]
         headers[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value]
       }
-      const res = await request(r.url, {
-        method: r.method as 'GET',
-        headers,
-        body: r.body ? Readable.fromWeb(r.body as import('node:stream/web').ReadableStream) : null,
-        signal: r.signal,
-        dispatcher: agent,
+      const url = new URL(r.url)
+      return new Promise<OutboundResponse>((resolve, reject) => {
+        // agent.dispatch with a handler of our own, rather than request(): no Node Readable
+        // per answer, and no Readable.toWeb() between undici and the web stream.
+        agent.dispatch(
+          {
+            origin: url.origin,
+            path: url.pathname + url.search,
+            method: r.method as 'GET',
+            headers,
+            body: r.body ? Readable.fromWeb(r.body as import('node:stream/web').ReadableStream) : null,
+          },
+          // undici's types list only its newer handler shape; it runs this (legacy) one natively.
+          new AnswerHandler(resolve, reject, r.signal) as unknown as Dispatcher.DispatchHandler,
+        )
       })
-      const out: [string, string][] = []
-      for (const [name, value] of Object.entries(res.headers)) {
-        if (value === undefined) continue
-        if (Array.isArray(value)) for (const v of value) out.push([name, v])
-        else out.push([name, value])
-      }
-      // Small answers of known length are read whole and written in one go, as nginx's proxy
-      // buffers do; anything larger, or of unknown length, streams through.
-      const length = Number(res.headers['content-length'])
-      if (Number.isFinite(length) && length <= BUFFER_LIMIT) {
-        return { status: res.statusCode, headers: out, body: new Uint8Array(await res.body.arrayBuffer()) }
-      }
-      const body = Readable.toWeb(res.body) as unknown as ReadableStream<Uint8Array>
-      return { status: res.statusCode, headers: out, body }
     },
     close: () => agent.close(),
+  }
+}
+
+/**
+ * Receives one backend answer from undici (its dispatch handler interface). Small answers of
+ * known length are read whole and handed over as bytes, written in one go as nginx's proxy
+ * buffers do; anything larger, or of unknown length, streams through a web ReadableStream
+ * that pauses the socket when the reader falls behind.
+ */
+class AnswerHandler {
+  private abort: ((reason?: unknown) => void) | undefined
+  private status = 0
+  private headers: [string, string][] = []
+  /** Buffering: the chunks so far. */
+  private chunks: Buffer[] | undefined
+  /** Streaming: the stream's controller once the answer has started. */
+  private stream: ReadableStreamDefaultController<Uint8Array> | undefined
+  private resumeSocket: (() => void) | undefined
+  private settled = false
+  private readonly resolve: (answer: OutboundResponse) => void
+  private readonly reject: (error: unknown) => void
+  private readonly signal: AbortSignal
+  private readonly onAbort = () => this.abort?.(this.signal.reason)
+
+  constructor(resolve: (answer: OutboundResponse) => void, reject: (error: unknown) => void, signal: AbortSignal) {
+    this.resolve = resolve
+    this.reject = reject
+    this.signal = signal
+    // Until the answer is handed over (buffered bodies included), aborting stops it.
+    if (!signal.aborted) signal.addEventListener('abort', this.onAbort, { once: true })
+  }
+
+  onConnect(abort: (reason?: unknown) => void): void {
+    this.abort = abort
+    if (this.signal.aborted) abort(this.signal.reason)
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    // Informational answers (100 Continue) are not the answer.
+    if (statusCode < 200) return true
+    this.status = statusCode
+    const parsed = util.parseHeaders(rawHeaders) as Record<string, string | string[] | undefined>
+    for (const [name, value] of Object.entries(parsed)) {
+      if (value === undefined) continue
+      if (Array.isArray(value)) for (const v of value) this.headers.push([name, v])
+      else this.headers.push([name, value])
+    }
+    const length = Number(parsed['content-length'])
+    if (Number.isFinite(length) && length <= BUFFER_LIMIT) {
+      this.chunks = []
+      return true
+    }
+    this.resumeSocket = resume
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.stream = controller
+      },
+      pull: () => this.resumeSocket?.(),
+      cancel: (reason) => this.abort?.(reason ?? new Error('the response body was cancelled')),
+    })
+    this.handOver(body)
+    return true
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.chunks) {
+      this.chunks.push(chunk)
+      return true
+    }
+    const stream = this.stream
+    if (!stream) return true
+    stream.enqueue(chunk)
+    // false pauses the socket until pull() resumes it.
+    return (stream.desiredSize ?? 1) > 0
+  }
+
+  onComplete(): void {
+    if (this.chunks) {
+      const chunks = this.chunks
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+      this.handOver(new Uint8Array(body.buffer, body.byteOffset, body.byteLength))
+      return
+    }
+    try {
+      this.stream?.close()
+    } catch {
+      // Already cancelled by the reader.
+    }
+  }
+
+  onError(error: unknown): void {
+    if (!this.settled) {
+      this.settled = true
+      this.signal.removeEventListener('abort', this.onAbort)
+      this.reject(error)
+      return
+    }
+    try {
+      this.stream?.error(error)
+    } catch {
+      // Already closed or cancelled.
+    }
+  }
+
+  private handOver(body: OutboundResponse['body']): void {
+    this.settled = true
+    this.signal.removeEventListener('abort', this.onAbort)
+    this.resolve({ status: this.status, headers: this.headers, body })
   }
 }

@@ -57,6 +57,7 @@ export function nodeDeps(model: GatewayModel, opts: NodeDepsOptions = {}): Gatew
     invoker: createInvoker({ local, aws }),
     httpClient,
     clientInfo: nodeClientInfo,
+    env,
     close: () => httpClient.close(),
   }
 }
@@ -87,6 +88,7 @@ export async function startNode(opts: StartOptions): Promise<RunningGateway> {
   const deps = nodeDeps(model, { logger: opts.logger, clock: opts.clock })
   installCrashGuard(deps.logger)
   const gateway = createGateway(model, deps)
+  await gateway.ready
   const hostname = opts.hostname ?? '127.0.0.1'
   const server = await new Promise<Server>((resolveServer, reject) => {
     // Node's own header limit (16 KiB) must not undercut the gateway's configurable one.

@@ -44,13 +44,15 @@ export function workersDeps(model: GatewayModel, env: WorkerEnv, logger: Logger)
     accountId: model.settings.accountId,
     now: () => clock.now(),
   })
-  const aws = createAwsInvoker({ region: model.settings.region, env: stringBindings(env) })
+  const bindings = stringBindings(env)
+  const aws = createAwsInvoker({ region: model.settings.region, env: bindings })
   return {
     clock,
     logger,
     invoker: createInvoker({ local, aws }),
     httpClient: fetchHttpClient(),
     clientInfo: workersClientInfo,
+    env: bindings,
   }
 }
 
