@@ -47,3 +47,9 @@ export async function create(event: ProxyEvent) {
   created.set(id, user)
   return json(201, user)
 }
+
+/** GET /me behind the token authorizer: reads what the authorizer put in the request context. */
+export async function me(event: { requestContext?: { authorizer?: Record<string, string> } }) {
+  const authorizer = event.requestContext?.authorizer ?? {}
+  return json(200, { user_id: authorizer.user_id, role: authorizer.role, principalId: authorizer.principalId })
+}

@@ -1,5 +1,5 @@
 /** The route table printed by `portico routes` and the start-up banner. */
-import type { GatewayModel } from '../model/load.ts'
+import type { CompiledRoute, CompiledStage, GatewayModel } from '../model/load.ts'
 
 export interface RouteRow {
   api: string
@@ -38,8 +38,8 @@ export function routeTable(model: GatewayModel, base = ''): RouteRow[] {
               ? route.authorization
               : `${route.authorization.authorizer.config.type}:${route.authorization.authorizer.name}${route.authorization.scopes.length ? ` [${route.authorization.scopes.join(' ')}]` : ''}`,
           apiKey: route.apiKeyRequired ? 'required' : '-',
-          // Filled in as caching and throttling are configured.
-          cache: '-',
+          cache: cacheColumn(stage, route),
+          // Filled in as throttling is configured.
           throttle: '-',
         })
       }
@@ -58,4 +58,14 @@ export function formatTable(rows: RouteRow[]): string {
   const widths = keys.map((k) => Math.max(headers[k].length, ...rows.map((r) => r[k].length)))
   const line = (r: Record<keyof RouteRow, string>) => keys.map((k, i) => r[k].padEnd(widths[i]!)).join('  ').trimEnd()
   return [line(headers), ...rows.map(line)].join('\n')
+}
+
+/** "300s [path.id]" when this route is cached on this stage, else "-". */
+function cacheColumn(stage: CompiledStage, route: CompiledRoute): string {
+  const c = stage.cache
+  const ttl = route.caching.ttlInSeconds ?? c?.ttlInSeconds ?? 0
+  const on = c?.enabled && ttl > 0 && route.caching.enabled !== false && (route.method === 'GET' || route.caching.enabled === true)
+  if (!on) return '-'
+  const keys = route.caching.keyParameters.map((k) => `${k.in}.${k.name}`)
+  return `${ttl}s${keys.length ? ` [${keys.join(' ')}]` : ''}${route.caching.perCaller ? ' per caller' : ''}`
 }

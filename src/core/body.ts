@@ -1,6 +1,6 @@
 /** Reading request bodies under the gateway's payload limit. */
 import { GatewayError } from './errors.ts'
-import { lastHeader, type GatewayRequest } from './request.ts'
+import type { GatewayRequest } from './request.ts'
 
 /** The 413 API Gateway answers above the payload limit. */
 export function tooLarge(max: number): GatewayError {
@@ -9,8 +9,7 @@ export function tooLarge(max: number): GatewayError {
 
 /** Reads the whole body (null when there is none), failing with 413 past the limit. */
 export async function readBody(req: GatewayRequest): Promise<Uint8Array | null> {
-  const length = lastHeader(req, 'content-length')
-  const chunked = lastHeader(req, 'transfer-encoding') !== undefined
+  const { length, chunked } = framing(req)
   if (!chunked && length !== undefined) {
     // A declared length was checked against the limit on arrival; read it in one go (the
     // Node adapter reads such bodies straight from the socket).
@@ -46,6 +45,20 @@ export async function readBody(req: GatewayRequest): Promise<Uint8Array | null> 
     offset += c.byteLength
   }
   return out
+}
+
+/**
+ * The request's framing headers in one pass: the last Content-Length, and whether
+ * Transfer-Encoding is present. Only names of the right length are lowercased.
+ */
+function framing(req: GatewayRequest): { length: string | undefined; chunked: boolean } {
+  let length: string | undefined
+  let chunked = false
+  for (const [name, value] of req.headers) {
+    if (name.length === 14 && name.toLowerCase() === 'content-length') length = value
+    else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') chunked = true
+  }
+  return { length, chunked }
 }
 
 /**

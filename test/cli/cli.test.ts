@@ -14,7 +14,7 @@ describe('portico validate', () => {
   it('accepts the example', () => {
     const r = portico('validate', '--config', 'examples/users/portico.yaml')
     expect(r.code).toBe(0)
-    expect(r.stdout).toBe('examples/users/portico.yaml: OK (2 APIs, 7 routes)\n')
+    expect(r.stdout).toBe('examples/users/portico.yaml: OK (2 APIs, 9 routes)\n')
   })
   it('prints every problem with its field path and line, and exits 1', () => {
     const r = portico('validate', '--config', 'test/fixtures/configs/bad.yaml')
@@ -62,7 +62,9 @@ describe('portico routes', () => {
     expect(r.code).toBe(0)
     const lines = r.stdout.trim().split('\n')
     expect(lines[0]).toMatch(/^API\s+URL\s+METHOD\s+PATH\s+INTEGRATION\s+AUTH\s+API KEY\s+CACHE\s+THROTTLE$/)
-    expect(lines).toHaveLength(8)
+    expect(lines).toHaveLength(10)
+    expect(lines.some((l) => /\/prod\/me\s+GET .*token:jwtToken/.test(l))).toBe(true)
+    expect(lines.some((l) => /\/prod\/partner\/users\/\{id\}.*required/.test(l))).toBe(true)
     expect(lines[1]).toMatch(/^users-rest \(REST\)\s+\/prod\/users\/\{id\}\s+GET\s+\/users\/\{id\}\s+lambda getUser \(payload 1\.0\)/)
     expect(lines.some((l) => /\/v2\/users\/\{id\}\s+GET .*payload 2\.0/.test(l))).toBe(true)
   })
@@ -95,5 +97,36 @@ describe('the README\'s config reference', () => {
   it('is the one generated from the model (run npm run schema after changing it)', () => {
     const readme = readFileSync('README.md', 'utf8')
     expect(readme).toBe(withReference(readme))
+  })
+})
+
+describe('the route table\'s cache column', () => {
+  it('shows TTL, key parameters and per-caller keys where a stage caches the route', async () => {
+    const { routeTable } = await import('../../src/cli/routes.ts')
+    const { loadModel } = await import('../../src/model/load.ts')
+    const { model } = loadModel({
+      apiKeys: [{ name: 'k', value: 'k'.repeat(20) }],
+      apis: [
+        {
+          name: 'r',
+          type: 'REST',
+          stages: [{ name: 'prod', cache: { enabled: true, ttlInSeconds: 60 } }, { name: 'dev' }],
+          routes: [
+            { method: 'GET', path: '/a/{id}', integration: { type: 'mock' }, caching: { cacheKeyParameters: ['method.request.path.id'] } },
+            { method: 'POST', path: '/a', integration: { type: 'mock' } },
+            { method: 'GET', path: '/k', integration: { type: 'mock' }, apiKeyRequired: true },
+          ],
+        },
+      ],
+    })
+    const rows = routeTable(model).map((r) => `${r.url} ${r.method} ${r.cache}`)
+    expect(rows).toEqual([
+      '/prod/a/{id} GET 60s [path.id]',
+      '/prod/a POST -',
+      '/prod/k GET 60s per caller',
+      '/dev/a/{id} GET -',
+      '/dev/a POST -',
+      '/dev/k GET -',
+    ])
   })
 })

@@ -80,6 +80,27 @@ describe('the users example on Node', () => {
   it('serves the mock health route', async () => {
     expect(await (await fetch(`${example.url}/prod/health`)).json()).toEqual({ status: 'ok' })
   })
+  it('lets GET /prod/me through the guide\'s token authorizer with a valid HS256 token', async () => {
+    const { SignJWT } = await import('jose')
+    const token = await new SignJWT({ user_id: '42', role: 'admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('dev-only-secret-change-me'))
+    const res = await fetch(`${example.url}/prod/me`, { headers: { Authorization: `Bearer ${token}` } })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ user_id: '42', role: 'admin', principalId: '42' })
+    const forged = await fetch(`${example.url}/prod/me`, { headers: { Authorization: `Bearer ${token.slice(0, -2)}xx` } })
+    expect(forged.status).toBe(403)
+    expect(await forged.json()).toEqual({ Message: 'User is not authorized to access this resource with an explicit deny' })
+    const none = await fetch(`${example.url}/prod/me`)
+    expect(none.status).toBe(401)
+  })
+  it('requires the demo API key on /prod/partner/users/{id}', async () => {
+    expect((await fetch(`${example.url}/prod/partner/users/7`)).status).toBe(403)
+    const ok = await fetch(`${example.url}/prod/partner/users/7`, { headers: { 'x-api-key': 'demo-partner-key-0123456789' } })
+    expect(ok.status).toBe(200)
+    expect(await ok.json()).toMatchObject({ id: '7' })
+  })
   it('writes an access-log line per request', () => {
     expect(logger.accessLines.length).toBeGreaterThanOrEqual(4)
   })

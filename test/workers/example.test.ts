@@ -73,4 +73,22 @@ describe('users example on Workers', () => {
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ status: 'ok' })
   })
+
+  it('REST: the token authorizer (jose, process.env.JWT_SECRET under nodejs_compat) guards /prod/me', async () => {
+    const { SignJWT } = await import('jose')
+    const token = await new SignJWT({ user_id: '42', role: 'admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('dev-only-secret-change-me'))
+    const ok = await call('/prod/me', { headers: { Authorization: `Bearer ${token}` } })
+    expect(ok.status).toBe(200)
+    expect(await ok.json()).toEqual({ user_id: '42', role: 'admin', principalId: '42' })
+    expect((await call('/prod/me')).status).toBe(401)
+  })
+
+  it('REST: the partner route needs the demo API key', async () => {
+    expect((await call('/prod/partner/users/7')).status).toBe(403)
+    const ok = await call('/prod/partner/users/7', { headers: { 'x-api-key': 'demo-partner-key-0123456789' } })
+    expect(ok.status).toBe(200)
+  })
 })
