@@ -7,7 +7,8 @@
  * Adding a row: a route in portico-config.ts (if it is a Portico route) and an entry here.
  */
 import { PAYLOAD_TEXT } from './payload.ts'
-import { PORTICO_PATHS } from './portico-config.ts'
+import { BENCH_API_KEY, PORTICO_PATHS } from './portico-config.ts'
+import { BENCH_TOKEN } from './jwt.ts'
 
 export interface Baseline {
   /** Name of another scenario. */
@@ -68,5 +69,42 @@ export const SCENARIOS: Scenario[] = [
     status: 200,
     check: fromBackend,
     baselines: [{ scenario: 'nginx -> backend', goal: 0.4 }, { scenario: 'backend direct' }],
+  },
+  {
+    name: 'Portico API key + usage plan',
+    server: 'portico',
+    path: PORTICO_PATHS.apiKey,
+    headers: { 'x-api-key': BENCH_API_KEY },
+    status: 200,
+    check: sameJson,
+    // Issue goals: an API key costs at most 25%; key + usage plan keep >= 0.75x.
+    baselines: [{ scenario: 'Portico Lambda-proxy (local)', goal: 0.75 }],
+  },
+  {
+    name: 'Portico HTTP API Lambda (1.0)',
+    server: 'portico',
+    path: PORTICO_PATHS.httpLambda,
+    status: 200,
+    check: sameJson,
+    baselines: [{ scenario: 'bare Hono (node-server)' }],
+  },
+  {
+    name: 'Portico HTTP API JWT (ES256)',
+    server: 'portico',
+    path: PORTICO_PATHS.jwt,
+    headers: { authorization: `Bearer ${BENCH_TOKEN}` },
+    status: 200,
+    check: sameJson,
+    // A JWT check (keys warm) costs at most 25% of the same route without it.
+    baselines: [{ scenario: 'Portico HTTP API Lambda (1.0)', goal: 0.75 }],
+  },
+  {
+    name: 'Portico cache hit (HTTP proxy)',
+    server: 'portico',
+    path: PORTICO_PATHS.cachedProxy,
+    status: 200,
+    check: fromBackend,
+    // A hit costs no integration call: >= 2x the same route uncached.
+    baselines: [{ scenario: 'Portico HTTP-proxy -> backend', goal: 2 }],
   },
 ]

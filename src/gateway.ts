@@ -7,8 +7,11 @@ import { Hono, type Context } from 'hono'
 import type { CompiledApi, CompiledRoute, GatewayModel } from './model/load.ts'
 import type { GatewayDeps, ResolvedDeps } from './core/deps.ts'
 import { builtinFeatures } from './features/index.ts'
+import { createAdminApp } from './admin/index.ts'
 import { memoryAuthorizerCache } from './storage/memory/authorizer-cache.ts'
 import { memoryKeyStore } from './storage/memory/key-store.ts'
+import { memoryRateLimiter } from './storage/memory/rate-limiter.ts'
+import { memoryQuotaCounter } from './storage/memory/quota-counter.ts'
 import { GatewayError, renderGatewayError } from './core/errors.ts'
 import { matchHttpRoute, matchRestRoute, selectApi, selectStage, type StageMatch } from './core/router.ts'
 import type { GatewayRequest } from './core/request.ts'
@@ -58,6 +61,9 @@ export function createGateway(model: GatewayModel, given: GatewayDeps, opts: Cre
   const settings = model.settings
 
   const app = new Hono()
+  // The admin API (keys, plans, usage, cache flush) answers only when an admin token is set.
+  const admin = createAdminApp(model, deps, { ready })
+  if (admin) app.route('/', admin)
   app.all('*', (c) => handle(c))
   app.onError((err, c) => {
     deps.logger.error('unhandled error', { error: String(err), stack: (err as Error).stack })
@@ -175,6 +181,8 @@ function resolveDeps(deps: GatewayDeps): ResolvedDeps {
       authorizerCache: deps.stores?.authorizerCache ?? memoryAuthorizerCache(deps.clock),
       keyStore: deps.stores?.keyStore ?? memoryKeyStore(),
       responseCache: deps.stores?.responseCache,
+      rateLimiter: deps.stores?.rateLimiter ?? memoryRateLimiter(),
+      quotaCounter: deps.stores?.quotaCounter ?? memoryQuotaCounter(),
     },
   }
 }

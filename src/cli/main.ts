@@ -22,13 +22,21 @@ Commands:
   routes     print the route table
   build      generate the Workers entry (bundles the config and local handlers)
   schema     write the config's JSON Schema (for editor completion)
+  keys       create, list and revoke API keys (against a running gateway or a store)
+  usage      show a usage plan's usage per key and day (get-usage)
 
 Run "portico <command> --help" for a command's options.
 Config files: portico.yaml, portico.yml, portico.json or portico.config.ts in the current
 directory, unless --config names one.`,
-  start: `portico start [--config <file>] [--port 8787] [--host 127.0.0.1] [--quiet]
+  start: `portico start [--config <file>] [--port 8787] [--host 127.0.0.1] [--store <spec>] [--watch] [--quiet]
 
 Serves the config on Node.js. PORT and HOST are read from the environment too.
+--store (or PORTICO_STORE, else settings.store) picks where keys, plans, limits, quotas and
+caches live: memory, sqlite:<path>, redis://host:port, rediss://... or upstash
+(UPSTASH_REDIS_REST_URL / UPSTASH_REDIS_REST_TOKEN).
+--watch reloads the config and local handlers when files next to the config change; in-flight
+requests finish on the version they started with, and a config that no longer loads keeps the
+running version (the log says why).
 --quiet (or PORTICO_QUIET=1) turns off the access log.`,
   validate: `portico validate [--config <file>]
 
@@ -68,6 +76,9 @@ async function load(file: string): Promise<GatewayModel> {
 /** Runs the CLI with the given arguments; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const command = argv[0]
+  // These parse their own options.
+  if (command === 'keys') return (await import('./keys.ts')).keysCommand(argv.slice(1))
+  if (command === 'usage') return (await import('./usage.ts')).usageCommand(argv.slice(1))
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     console.log(HELP.main)
     return command ? 0 : 1
@@ -86,6 +97,8 @@ export async function main(argv: string[]): Promise<number> {
         host: { type: 'string' },
         out: { type: 'string', short: 'o' },
         quiet: { type: 'boolean', short: 'q' },
+        watch: { type: 'boolean', short: 'w' },
+        store: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -140,8 +153,14 @@ export async function main(argv: string[]): Promise<number> {
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, not "${values.port}"`)
         if (values.quiet) process.env.PORTICO_QUIET = '1'
         const { startNode } = await import('../runtime/node/index.ts')
-        const running = await startNode({ config: file, port, hostname: (values.host as string | undefined) ?? process.env.HOST })
-        console.error(banner(running.gateway.model, running.url, file))
+        const running = await startNode({
+          config: file,
+          port,
+          hostname: (values.host as string | undefined) ?? process.env.HOST,
+          watch: Boolean(values.watch),
+          store: values.store as string | undefined,
+        })
+        console.error(banner(running.gateway.model, running.url, file, running.store))
         const stop = () => {
           running.close().then(() => process.exit(0))
         }
@@ -171,7 +190,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** The start-up banner: where to call, and every route. */
-export function banner(model: GatewayModel, url: string, file: string): string {
+export function banner(model: GatewayModel, url: string, file: string, store = 'memory'): string {
   const rows = routeTable(model, url)
-  return `\nPortico is serving ${file} at ${url}\n\n${formatTable(rows)}\n`
+  const admin = process.env.PORTICO_ADMIN_TOKEN ? `\nAdmin API: ${url}${model.settings.admin.pathPrefix} (Bearer PORTICO_ADMIN_TOKEN)` : ''
+  return `\nPortico is serving ${file} at ${url} (store: ${store})${admin}\n\n${formatTable(rows)}\n`
 }

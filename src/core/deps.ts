@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono'
 import type { LambdaInvoker } from '../integrations/lambda/types.ts'
-import type { AuthorizerCache, KeyStore, ResponseCacheFactory } from '../storage/ports.ts'
+import type { AuthorizerCache, KeyStore, QuotaCounter, RateLimiter, ResponseCacheFactory } from '../storage/ports.ts'
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -76,6 +76,8 @@ export interface Stores {
   keyStore: KeyStore
   /** Per-stage response caches (memory LRU by default; the Cache API on Workers). */
   responseCache?: ResponseCacheFactory
+  rateLimiter: RateLimiter
+  quotaCounter: QuotaCounter
 }
 
 /** Deps with every optional port filled in (what features receive). */

@@ -8,6 +8,7 @@ import { jwtFeature } from './auth-jwt/index.ts'
 import { iamFeature, resourcePolicyFeature } from './auth-iam/index.ts'
 import { lambdaAuthorizerFeature } from './auth-lambda/index.ts'
 import { cacheFeature } from './cache/index.ts'
+import { usagePlanFeature } from './usage-plan/index.ts'
 
 export const builtinFeatures: Feature[] = [
   resourcePolicyFeature,
@@ -15,5 +16,6 @@ export const builtinFeatures: Feature[] = [
   jwtFeature,
   lambdaAuthorizerFeature,
   apiKeyFeature,
+  usagePlanFeature,
   cacheFeature,
 ]

@@ -11,13 +11,13 @@ import { nodeModuleLoader } from '../integrations/lambda/invoke-local-node.ts'
 import { ConfigError, loadModel, type ConfigIssue, type GatewayModel, type LoadResult } from './load.ts'
 
 /** Reads and parses a config file into a plain object, without validating it. */
-export async function readConfigDocument(file: string): Promise<{ data: unknown; locate: (path: (string | number)[]) => number | undefined }> {
+export async function readConfigDocument(file: string, version?: number): Promise<{ data: unknown; locate: (path: (string | number)[]) => number | undefined }> {
   const path = resolve(file)
   const ext = extname(path).toLowerCase()
   if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
     let mod: { default?: unknown }
     try {
-      mod = (await import(pathToFileURL(path).href)) as { default?: unknown }
+      mod = (await import(pathToFileURL(path).href + (version ? `?v=${version}` : ''))) as { default?: unknown }
     } catch (e) {
       const err = e as Error & { code?: string }
       throw new ConfigError([{ path: [], message: `cannot load the module: ${err.code === 'ERR_MODULE_NOT_FOUND' ? err.code + ': ' : ''}${err.message.split('\n')[0]}` }], file)
@@ -52,14 +52,18 @@ export async function readConfigDocument(file: string): Promise<{ data: unknown;
  * Loads a config file into a model; problems are reported with their field path and line.
  * Local handler paths resolve against the file's directory.
  */
-export async function loadConfigFile(file: string, opts: { checkHandlers?: boolean } = {}): Promise<LoadResult & { file: string }> {
+export async function loadConfigFile(
+  file: string,
+  opts: { checkHandlers?: boolean; version?: number } = {},
+): Promise<LoadResult & { file: string }> {
   const path = resolve(file)
-  const { data, locate } = await readConfigDocument(file)
+  const { data, locate } = await readConfigDocument(file, opts.version)
   try {
     const result = loadModel(data, { baseDir: dirname(path), source: file })
+    result.model.moduleVersion = opts.version
     if (opts.checkHandlers !== false) {
       // Import each local handler now: a missing module or export fails the load, not a request.
-      const problems = await checkLocalHandlers(result.model.functions, nodeModuleLoader(dirname(path)))
+      const problems = await checkLocalHandlers(result.model.functions, nodeModuleLoader(dirname(path), { version: opts.version }))
       if (problems.length) throw new ConfigError(problems, file)
     }
     return { ...result, file: path }

@@ -14,6 +14,7 @@ import {
 } from './schema.ts'
 import type { GatewayResponseOverride, GatewayResponseType } from '../core/errors.ts'
 import type { RouteCachingConfig, StageCacheConfig } from './cache-schema.ts'
+import type { QuotaConfig, ThrottleConfig } from './usage-schema.ts'
 import type { ApiKeyConfig, AuthorizerConfig, IamCredentialConfig, PolicyDocument, RouteAuthorization } from './auth-schema.ts'
 import { compileTemplate, type PathTemplate } from '../core/path-template.ts'
 import { stableApiId } from '../core/ids.ts'
@@ -78,6 +79,26 @@ export interface CompiledRoute {
   authorization: 'NONE' | 'AWS_IAM' | { authorizer: CompiledAuthorizer; scopes: string[] }
   apiKeyRequired: boolean
   caching: CompiledRouteCaching
+  /** Method-level throttle; undefined when none. */
+  throttle?: ThrottleConfig
+}
+
+/** A usage plan with its API stages resolved to API ids. */
+export interface CompiledUsagePlan {
+  id: string
+  name: string
+  description?: string
+  throttle?: ThrottleConfig
+  quota?: QuotaConfig
+  apiStages: {
+    apiId: string
+    apiName: string
+    stage: string
+    /** Per-method overrides keyed by route key ("GET /pets/{id}"). */
+    methodThrottle: Record<string, ThrottleConfig>
+  }[]
+  /** Ids of the config API keys linked to the plan. */
+  apiKeyIds: string[]
 }
 
 export interface CompiledStage {
@@ -86,6 +107,8 @@ export interface CompiledStage {
   accessLog: { enabled: boolean; format: string }
   /** Response cache settings; undefined when the stage has none. */
   cache?: StageCacheConfig
+  /** Stage-wide route throttle (defaultRouteSettings); undefined when none. */
+  throttle?: ThrottleConfig
 }
 
 /** A cache key parameter, parsed: `method.request.querystring.filter` → {in: 'querystring', name: 'filter'}. */
@@ -130,8 +153,12 @@ export interface GatewayModel {
   iamCredentials: IamCredentialConfig[]
   /** API keys declared in config (values may still be env references). */
   apiKeys: ApiKeyConfig[]
+  /** Usage plans declared in config. */
+  usagePlans: CompiledUsagePlan[]
   /** Directory local handler paths are resolved against (the config file's). */
   baseDir?: string
+  /** Reload generation (--watch): local modules are imported afresh for each. */
+  moduleVersion?: number
 }
 
 export interface LoadResult {
@@ -179,6 +206,7 @@ export function loadModel(input: unknown, opts: { baseDir?: string; source?: str
   }
 
   checkApiKeys(config, issues)
+  const usagePlans = compileUsagePlans(config, apis, issues)
   const iamRoutes = apis.some((a) => a.routes.some((r) => r.authorization === 'AWS_IAM'))
   if (iamRoutes && config.iam.credentials.length === 0) {
     warnings.push('AWS_IAM routes exist but iam.credentials is empty: every signed request will be refused')
@@ -191,6 +219,7 @@ export function loadModel(input: unknown, opts: { baseDir?: string; source?: str
       apis,
       iamCredentials: config.iam.credentials,
       apiKeys: config.apiKeys,
+      usagePlans,
       baseDir: opts.baseDir,
     },
     warnings,
@@ -226,7 +255,7 @@ function compileApi(
       issues.push({ path: at('stages', i, 'name'), message: `stage "${s.name}" is declared twice` })
     }
     if (s.cache && api.type !== 'REST') issues.push({ path: at('stages', i, 'cache'), message: 'response caching exists on REST APIs only (as on AWS)' })
-    return { name: s.name, variables: s.variables, accessLog: s.accessLog ?? config.settings.accessLog, cache: s.cache }
+    return { name: s.name, variables: s.variables, accessLog: s.accessLog ?? config.settings.accessLog, cache: s.cache, throttle: s.throttle }
   })
 
   const authorizers = compileAuthorizers(api, functions, issues, at)
@@ -308,6 +337,7 @@ function compileApi(
       authorization: 'NONE',
       apiKeyRequired: r.apiKeyRequired,
       caching: { keyParameters: [], perCaller: false },
+      throttle: r.throttle,
     }
     compiled.authorization = compileRouteAuthorization(r.authorization, authorizers, issues, path)
     compiled.caching = compileRouteCaching(r.caching, compiled, api, issues, warnings, path)
@@ -493,6 +523,65 @@ function compileRouteCaching(
     requireAuthorizationForCacheControl: caching.requireAuthorizationForCacheControl,
     unauthorizedCacheControlHeaderStrategy: caching.unauthorizedCacheControlHeaderStrategy,
   }
+}
+
+/** The id a config API key gets: its own, or one derived from its name. */
+export function configApiKeyId(key: Pick<ApiKeyConfig, 'id' | 'name'>): string {
+  return key.id ?? stableApiId('apiKey:' + key.name, 10)
+}
+
+function compileUsagePlans(config: PorticoConfig, apis: CompiledApi[], issues: ConfigIssue[]): CompiledUsagePlan[] {
+  const keyIds = new Map(config.apiKeys.map((k) => [k.name, configApiKeyId(k)]))
+  const planOfKeyStage = new Map<string, number>()
+  const ids = new Map<string, number>()
+  return config.usagePlans.map((plan, i) => {
+    const at = (...p: (string | number)[]) => ['usagePlans', i, ...p]
+    const id = plan.id ?? stableApiId('usagePlan:' + plan.name, 10)
+    const prior = ids.get(id) ?? ids.get('name:' + plan.name)
+    if (prior !== undefined) issues.push({ path: at(plan.id ? 'id' : 'name'), message: `the same ${plan.id ? 'id' : 'name'} as usagePlans[${prior}]` })
+    ids.set(id, i)
+    ids.set('name:' + plan.name, i)
+    const apiStages = plan.apiStages.map((ps, j) => {
+      const api = apis.find((a) => a.name === ps.api)
+      if (!api) {
+        issues.push({ path: at('apiStages', j, 'api'), message: `no API named "${ps.api}"` })
+        return { apiId: '', apiName: ps.api, stage: ps.stage, methodThrottle: {} }
+      }
+      if (api.type !== 'REST') issues.push({ path: at('apiStages', j, 'api'), message: 'usage plans apply to REST APIs only (as on AWS)' })
+      if (!api.stages.some((s) => s.name === ps.stage)) issues.push({ path: at('apiStages', j, 'stage'), message: `API "${api.name}" has no stage "${ps.stage}"` })
+      const methodThrottle: Record<string, ThrottleConfig> = {}
+      for (const [key, throttle] of Object.entries(ps.throttle)) {
+        // AWS writes "/pets/GET" (root "//GET"); Portico also takes "GET /pets".
+        const aws = /^(\/.*)\/([A-Z*]+)$/.exec(key)
+        const [method, path] = aws ? [aws[2]!, aws[1] === '/' ? '/' : aws[1]!] : (key.split(' ') as [string, string])
+        const route = api.routes.find((r) => r.resourcePath === path && (r.method === method || method === '*'))
+        if (!route) {
+          issues.push({ path: at('apiStages', j, 'throttle', key), message: `API "${api.name}" has no route ${method} ${path}` })
+          continue
+        }
+        for (const r of api.routes) if (r.resourcePath === path && (r.method === method || method === '*')) methodThrottle[r.routeKey] = throttle
+      }
+      return { apiId: api.id, apiName: api.name, stage: ps.stage, methodThrottle }
+    })
+    const apiKeyIds = plan.apiKeys.flatMap((name, k) => {
+      const keyId = keyIds.get(name)
+      if (!keyId) {
+        issues.push({ path: at('apiKeys', k), message: `no API key named "${name}" in apiKeys` })
+        return []
+      }
+      // A key may belong to one plan per API stage, as on AWS.
+      for (const st of apiStages) {
+        const slot = `${keyId}:${st.apiId}/${st.stage}`
+        const other = planOfKeyStage.get(slot)
+        if (other !== undefined && other !== i) {
+          issues.push({ path: at('apiKeys', k), message: `API key "${name}" is already in usagePlans[${other}] for ${st.apiName}/${st.stage}: a key may belong to one plan per stage` })
+        }
+        planOfKeyStage.set(slot, i)
+      }
+      return [keyId]
+    })
+    return { id, name: plan.name, description: plan.description, throttle: plan.throttle, quota: plan.quota, apiStages, apiKeyIds }
+  })
 }
 
 function checkApiKeys(config: PorticoConfig, issues: ConfigIssue[]) {

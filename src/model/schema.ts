@@ -12,6 +12,7 @@ import {
   routeAuthorizationSchema,
 } from './auth-schema.ts'
 import { cacheSettingsSchema, routeCachingSchema, stageCacheSchema } from './cache-schema.ts'
+import { storePolicySchema, throttleSchema, usagePlanSchema } from './usage-schema.ts'
 import { headerMap, resourcePath, routeMethod, stageName, stageVariables, timeoutMs } from './typedefs.ts'
 
 /** A Lambda function the gateway can invoke: a local module or a remote AWS function. */
@@ -31,6 +32,11 @@ export const functionSchema = z
       .describe(
         'Remote function invoked through the Lambda Invoke API: a function name, name:alias or full ARN. May use ${stageVariables.x}.',
       ),
+    runtime: z
+      .string()
+      .regex(/^(nodejs[\w.]*|python3[\w.]*)$/, 'a Lambda runtime such as nodejs22.x or python3.12')
+      .optional()
+      .describe('Local handlers: nodejs* (default) or python3* (run by a Python worker process; also chosen when the module is a .py file).'),
     region: z.string().optional().describe('Region of the remote function; defaults to the ARN\'s region, then settings.region.'),
     endpoint: z
       .url()
@@ -112,6 +118,7 @@ export const routeSchema = z
     authorization: routeAuthorizationSchema.default('NONE'),
     apiKeyRequired: z.boolean().default(false).describe('REST: require an x-api-key (403 Forbidden without a valid one).'),
     caching: routeCachingSchema.optional(),
+    throttle: throttleSchema.optional().describe('Throttle of this route (method settings; serverless function-level throttle).'),
     description: z.string().optional().describe('Free text.'),
   })
   .describe('A route (REST: a method on a resource; HTTP API: a route key).')
@@ -136,6 +143,7 @@ export const stageSchema = z
     description: z.string().optional().describe('Free text.'),
     accessLog: accessLogSchema.optional().describe('Overrides settings.accessLog for this stage.'),
     cache: stageCacheSchema.optional().describe('REST: response cache of this stage.'),
+    throttle: throttleSchema.optional().describe('Default throttle of every route of this stage (stage / defaultRouteSettings).'),
   })
   .describe('A stage of the API.')
 
@@ -222,6 +230,35 @@ export const settingsSchema = z
       .describe('Largest total size of request header values; above it 431 (API Gateway: 10240 bytes).'),
     accessLog: accessLogSchema.default({ enabled: true, format: 'json' }),
     cache: cacheSettingsSchema.default(() => cacheSettingsSchema.parse({})),
+    throttle: throttleSchema
+      .default({ rateLimit: 10_000, burstLimit: 5_000 })
+      .describe('Account-level throttle across every API (AWS default: 10,000 rps, burst 5,000).'),
+    rateLimitHeaders: z
+      .boolean()
+      .default(true)
+      .describe('Send RateLimit / RateLimit-Policy and X-RateLimit-* headers on throttled routes (Retry-After on 429 always).'),
+    store: z
+      .string()
+      .regex(/^(memory|upstash|sqlite:.+|rediss?:\/\/.+)$/, 'store is memory, sqlite:<path>, redis://host:port, rediss://... or upstash')
+      .default('memory')
+      .describe('Shared state (keys, plans, limits, quotas, authorizer cache): memory, sqlite:<path>, redis://..., upstash. PORTICO_STORE overrides it.'),
+    storePolicy: storePolicySchema.default(() => storePolicySchema.parse({})),
+    python: z
+      .strictObject({
+        interpreter: z.string().min(1).default('python3').describe('Python 3 for .py handlers (a path or a name on PATH); PORTICO_PYTHON overrides it.'),
+      })
+      .default({ interpreter: 'python3' })
+      .describe('Python handlers (Node and Bun).'),
+    admin: z
+      .strictObject({
+        pathPrefix: z
+          .string()
+          .regex(/^\/[A-Za-z0-9._~\/-]+$/, 'a path such as /_portico/admin')
+          .default('/_portico/admin')
+          .describe('Where the admin API answers (only when PORTICO_ADMIN_TOKEN is set).'),
+      })
+      .default({ pathPrefix: '/_portico/admin' })
+      .describe('Admin API.'),
   })
   .describe('Gateway-wide settings.')
 
@@ -239,6 +276,7 @@ export const configSchema = z
       .default({ credentials: [] })
       .describe('IAM identities allowed to sign requests to AWS_IAM routes.'),
     apiKeys: z.array(apiKeySchema).default([]).describe('API keys (REST routes with apiKeyRequired).'),
+    usagePlans: z.array(usagePlanSchema).default([]).describe('Usage plans: per-key throttle and quota on API stages.'),
   })
   .describe('A Portico gateway configuration.')
 

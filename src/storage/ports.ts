@@ -26,14 +26,84 @@ export interface StoredApiKey {
   createdAt: number
 }
 
-/** API keys, looked up by the hash of the value a client sends. */
+/** A usage plan as stored (create-usage-plan's parameters). */
+export interface StoredUsagePlan {
+  id: string
+  name: string
+  description?: string
+  throttle?: { rateLimit: number; burstLimit: number }
+  quota?: { limit: number; period: 'DAY' | 'WEEK' | 'MONTH'; offset: number }
+  /** Stages it applies to, with per-method throttles keyed by route key ("GET /pets/{id}"). */
+  apiStages: { apiId: string; stage: string; throttle: Record<string, { rateLimit: number; burstLimit: number }> }[]
+  /** Where it came from: config plans are rewritten at each start, admin plans are not. */
+  source: 'config' | 'admin'
+  createdAt: number
+}
+
+/**
+ * API keys (looked up by the hash of the value a client sends), usage plans, and the links
+ * between them. A write either happens whole or not at all.
+ */
 export interface KeyStore {
   /** The key whose value hashes to `hash`, or undefined. */
   findByHash(hash: string): Promise<StoredApiKey | undefined>
   get(id: string): Promise<StoredApiKey | undefined>
   put(key: StoredApiKey): Promise<void>
+  /** Deletes the key and its plan links. */
   delete(id: string): Promise<boolean>
   list(): Promise<StoredApiKey[]>
+  putPlan(plan: StoredUsagePlan): Promise<void>
+  getPlan(id: string): Promise<StoredUsagePlan | undefined>
+  listPlans(): Promise<StoredUsagePlan[]>
+  /** Deletes the plan and its key links. */
+  deletePlan(id: string): Promise<boolean>
+  /** Links a key to a plan (idempotent). */
+  linkKey(planId: string, keyId: string): Promise<void>
+  unlinkKey(planId: string, keyId: string): Promise<boolean>
+  /** Plan ids a key is linked to. */
+  plansOfKey(keyId: string): Promise<string[]>
+  /** Key ids linked to a plan. */
+  keysOfPlan(planId: string): Promise<string[]>
+}
+
+/** The outcome of taking from a token bucket. */
+export interface TakeResult {
+  allowed: boolean
+  /** Whole tokens left after this request. */
+  remaining: number
+  /** ms until a token is available again (0 when allowed with tokens to spare). */
+  retryAfterMs: number
+  /** ms until the bucket is full again. */
+  resetMs: number
+}
+
+/** Token buckets: `rateLimit` tokens per second refill a bucket of `burstLimit`. */
+export interface RateLimiter {
+  /**
+   * Takes one token from bucket `key` at time `now` (ms). When the bucket is empty nothing is
+   * taken and `allowed` is false. Atomic under concurrency.
+   */
+  take(key: string, limit: { rateLimit: number; burstLimit: number }, now: number): Promise<TakeResult>
+}
+
+export interface QuotaResult {
+  allowed: boolean
+  /** Requests counted in the current period (this one included when allowed). */
+  used: number
+  remaining: number
+  limit: number
+  /** ms since epoch when the period ends. */
+  resetAt: number
+}
+
+/** Calendar-period counters per API key and plan; also per UTC day, for GetUsage. */
+export interface QuotaCounter {
+  /** Counts one request in the period containing `now`, unless that passes the limit (atomic). */
+  consume(key: string, quota: { limit: number; period: 'DAY' | 'WEEK' | 'MONTH'; offset: number }, now: number): Promise<QuotaResult>
+  /** Requests counted per UTC day ("YYYY-MM-DD" → count) between the two days, inclusive. */
+  usageByDay(key: string, fromDay: string, toDay: string): Promise<Record<string, number>>
+  /** Forgets the count of the period containing `now` (reset a key's quota). */
+  reset(key: string, quota: { limit: number; period: 'DAY' | 'WEEK' | 'MONTH'; offset: number }, now: number): Promise<void>
 }
 
 /** A cached response: everything needed to answer again without the integration. */

@@ -3,12 +3,14 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
 
 let child: ChildProcess | undefined
+const children: ChildProcess[] = []
 afterAll(() => {
-  child?.kill('SIGTERM')
+  for (const c of children) c.kill('SIGTERM')
 })
 
 function start(config: string): Promise<{ url: string; stderr: () => string }> {
   child = spawn(process.execPath, ['bin/portico.mjs', 'start', '--config', config, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  children.push(child)
   let err = ''
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no banner: ${err}`)), 20_000)
@@ -41,5 +43,41 @@ describe('portico start', () => {
     const res = await fetch(url + '/prod/ok')
     expect(await res.text()).toBe('still here')
     expect(child!.exitCode).toBeNull()
+  })
+})
+
+describe('portico start --watch', () => {
+  it('reloads a changed handler and config, and keeps serving when the config breaks', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = mkdtempSync(join(tmpdir(), 'portico-watch-'))
+    const config = (path: string) => `apis:\n  - name: w\n    type: REST\n    routes:\n      - { method: GET, path: ${path}, integration: { type: lambda, function: f } }\nfunctions:\n  f: { handler: h.get }\n`
+    writeFileSync(join(dir, 'portico.yaml'), config('/v'))
+    writeFileSync(join(dir, 'h.mjs'), "export const get = async () => ({ statusCode: 200, body: 'one' })\n")
+    child = spawn(process.execPath, ['bin/portico.mjs', 'start', '--config', join(dir, 'portico.yaml'), '--port', '0', '--watch', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    children.push(child)
+    let err = ''
+    child.stderr!.on('data', (d) => (err += d))
+    const until = async (check: () => Promise<boolean> | boolean) => {
+      for (let i = 0; i < 100; i++) {
+        if (await check()) return
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      throw new Error(`timed out; stderr: ${err}`)
+    }
+    await until(() => /at (http:\/\/127\.0\.0\.1:\d+)/.test(err))
+    const url = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(err)![1]!
+    const body = async (path: string) => (await fetch(url + path)).text()
+    expect(await body('/prod/v')).toBe('one')
+    writeFileSync(join(dir, 'h.mjs'), "export const get = async () => ({ statusCode: 200, body: 'two' })\n")
+    await until(async () => (await body('/prod/v')) === 'two')
+    writeFileSync(join(dir, 'portico.yaml'), config('/renamed'))
+    await until(async () => (await body('/prod/renamed')) === 'two')
+    writeFileSync(join(dir, 'portico.yaml'), 'apis: [ {')
+    await until(() => err.includes('still serving the previous version'))
+    expect(await body('/prod/renamed')).toBe('two')
+    child.kill('SIGTERM')
+    rmSync(dir, { recursive: true, force: true })
   })
 })

@@ -5,7 +5,8 @@
  * their hashes are stored, and errors name keys and variables, never values.
  */
 import type { ResolvedDeps } from '../../core/deps.ts'
-import { stableApiId } from '../../core/ids.ts'
+import { configApiKeyId } from '../../model/load.ts'
+import { sha256 } from '../../core/hash.ts'
 import type { ApiKeyConfig } from '../../model/auth-schema.ts'
 import type { GatewayModel } from '../../model/load.ts'
 import type { StoredApiKey } from '../../storage/ports.ts'
@@ -19,7 +20,7 @@ const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
 /** SHA-256 of a key value's UTF-8 bytes. */
 export async function digestApiKey(value: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value)))
+  return sha256(value)
 }
 
 /** Lowercase hex of `bytes`. */
@@ -83,7 +84,7 @@ export function generateApiKeyValue(): string {
  * that a key named like an API does not get that API's id.
  */
 export function configKeyId(key: Pick<ApiKeyConfig, 'id' | 'name'>): string {
-  return key.id ?? stableApiId(`apiKey:${key.name}`, 10)
+  return configApiKeyId(key)
 }
 
 /**
@@ -96,7 +97,7 @@ export function configKeyId(key: Pick<ApiKeyConfig, 'id' | 'name'>): string {
  */
 export async function storeConfigKeys(
   model: Pick<GatewayModel, 'apiKeys'>,
-  deps: Pick<ResolvedDeps, 'env' | 'clock' | 'stores'>,
+  deps: Pick<ResolvedDeps, 'env' | 'clock'> & { stores: Pick<ResolvedDeps['stores'], 'keyStore'> },
 ): Promise<StoredApiKey[]> {
   const problems: string[] = []
   const resolved: { key: ApiKeyConfig; id: string; value: string }[] = []

@@ -18,6 +18,7 @@ import type { JWTPayload } from 'jose'
 import { inlineJwks, RemoteJwks, type KeySource } from './jwks.ts'
 import { AuthFailure, audienceMatches, tokenScopes, verifyToken, type VerifyPolicy } from './verify.ts'
 import { httpApiClaims, restClaims } from './claims.ts'
+import { sha256Hex } from '../../core/hash.ts'
 
 export { AuthFailure, verifyToken, audienceMatches, tokenScopes } from './verify.ts'
 export { RemoteJwks, inlineJwks, fetchJson, discoveryUrl, KeysUnavailable, FETCH_TIMEOUT_MS, MAX_DOCUMENT_BYTES, REFETCH_FLOOR_MS, STALE_GRACE_MS } from './jwks.ts'
@@ -32,6 +33,29 @@ interface AuthorizerRuntime {
   audPattern?: RegExp | null
   /** Reads the raw token from the request. */
   token: (req: GatewayRequest) => string | undefined
+  /** Tokens verified lately (by SHA-256), so a client's next requests skip the signature check. */
+  verified: Map<string, { payload: JWTPayload; until: number }>
+}
+
+/** How long a verified token is trusted without checking its signature again. */
+const VERIFIED_TTL_MS = 60_000
+const VERIFIED_MAX = 10_000
+
+/**
+ * Verifies a token, or reuses the outcome of an earlier verification of the same token for up
+ * to a minute (never past its exp). A key removed from the JWKS therefore stops working within
+ * a minute, as with the JWKS cache itself; claim checks (iss, aud, scopes) still run each time.
+ */
+async function verifyCached(rt: AuthorizerRuntime, token: string, now: number): Promise<JWTPayload> {
+  const key = await sha256Hex(token)
+  const hit = rt.verified.get(key)
+  if (hit && hit.until > now) return hit.payload
+  const { payload } = await verifyToken(token, rt.policy, now)
+  const exp = typeof payload.exp === 'number' ? payload.exp * 1000 : now
+  rt.verified.delete(key)
+  rt.verified.set(key, { payload, until: Math.min(exp, now + VERIFIED_TTL_MS) })
+  if (rt.verified.size > VERIFIED_MAX) rt.verified.delete(rt.verified.keys().next().value!)
+  return payload
 }
 
 // Keyed by the gateway's deps so that each gateway (and each test) has its own key caches,
@@ -73,7 +97,7 @@ function buildRuntime(deps: ResolvedDeps, authorizer: CompiledAuthorizer): Autho
     clockSkewSeconds: config.clockSkewSeconds,
     maxTokenBytes: config.maxTokenBytes,
   }
-  const rt: AuthorizerRuntime = { name: authorizer.name, config, policy, token: tokenReader(config.identitySource) }
+  const rt: AuthorizerRuntime = { name: authorizer.name, config, policy, token: tokenReader(config.identitySource), verified: new Map() }
   if (config.type === 'cognito_user_pools' && config.identityValidationExpression !== undefined) {
     try {
       rt.audPattern = new RegExp(`^(?:${config.identityValidationExpression})$`)
@@ -160,7 +184,7 @@ export const jwtFeature: Feature = {
       try {
         const token = rt.token(req)
         if (!token) throw new AuthFailure(`no token in ${rt.config.identitySource}`)
-        payload = (await verifyToken(token, rt.policy, deps.clock.now())).payload
+        payload = await verifyCached(rt, token, deps.clock.now())
         if (rt.config.type === 'jwt') checkJwt(payload, rt.config, scopes)
         else checkCognito(payload, rt.config, rt.audPattern, scopes)
       } catch (e) {

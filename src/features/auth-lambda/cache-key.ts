@@ -1,3 +1,5 @@
+import { sha256Hex } from '../../core/hash.ts'
+
 /**
  * Result-cache keys of Lambda authorizers. The identity values are tokens and API keys, and
  * the cache may be a shared store (Redis, a Durable Object), so they only ever appear hashed.
@@ -10,9 +12,5 @@
  */
 export async function authorizerCacheKey(apiId: string, stage: string, authorizer: string, values: string[]): Promise<string> {
   // JSON keeps ["a,b"] and ["a", "b"] apart, which a plain join would not.
-  const bytes = new TextEncoder().encode(JSON.stringify(values))
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
-  let hex = ''
-  for (const b of digest) hex += b.toString(16).padStart(2, '0')
-  return `auth-lambda:${apiId}:${stage}:${authorizer}:${hex}`
+  return `auth-lambda:${apiId}:${stage}:${authorizer}:${await sha256Hex(JSON.stringify(values))}`
 }

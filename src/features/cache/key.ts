@@ -3,6 +3,7 @@
  * "the same" to the cache (AWS: stage + resource + method + the listed cacheKeyParameters),
  * plus, on per-caller routes, who is calling.
  */
+import { sha256Hex } from '../../core/hash.ts'
 import type { CacheKeyParameter } from '../../model/load.ts'
 import type { GatewayRequest } from '../../core/request.ts'
 
@@ -103,8 +104,7 @@ export function canonicalKey(req: GatewayRequest, input: KeyInput): string {
 
 /** The stored key: SHA-256 (hex) of the canonical string. */
 export async function cacheKey(req: GatewayRequest, input: KeyInput): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonicalKey(req, input)))
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
+  return sha256Hex(canonicalKey(req, input))
 }
 
 /** JSON with object keys sorted at every level, so equal identities give equal strings. */

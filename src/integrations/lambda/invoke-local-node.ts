@@ -15,13 +15,15 @@ const EXTENSIONS = ['.ts', '.mts', '.mjs', '.js', '.cjs']
  * A loadModule for createLocalInvoker: resolves `modulePath` against `baseDir` (the config
  * file's directory), adds each known extension in turn, then tries the path as given.
  */
-export function nodeModuleLoader(baseDir: string): (modulePath: string) => Promise<Record<string, unknown>> {
+export function nodeModuleLoader(baseDir: string, opts: { version?: number } = {}): (modulePath: string) => Promise<Record<string, unknown>> {
+  // A version in the URL makes the module system load a changed file again (--watch).
+  const query = opts.version ? `?v=${opts.version}` : ''
   return async (modulePath) => {
     const base = resolve(baseDir, modulePath)
     const candidates = [...EXTENSIONS.map((ext) => base + ext), base]
     for (const file of candidates) {
       if (await isFile(file)) {
-        return (await import(pathToFileURL(file).href)) as Record<string, unknown>
+        return (await import(pathToFileURL(file).href + query)) as Record<string, unknown>
       }
     }
     throw new Error(`no module file for "${modulePath}"; tried ${candidates.join(', ')}`)

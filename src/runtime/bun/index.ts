@@ -12,7 +12,8 @@ import { consoleLogger, systemClock, type Clock, type ClientInfo, type GatewayDe
 import { ConfigError, formatIssue, type GatewayModel } from '../../model/load.ts'
 import { modelFrom } from '../../model/load-file.ts'
 import { installCrashGuard } from '../node/crash-guard.ts'
-import type { RunningGateway, StartOptions } from '../node/index.ts'
+import { storeSpec, type RunningGateway, type StartOptions } from '../node/index.ts'
+import { openStores } from '../../storage/open.ts'
 import { createLocalInvoker } from '../../integrations/lambda/invoke-local.ts'
 import { applyFunctionEnvironment, nodeModuleLoader } from '../../integrations/lambda/invoke-local-node.ts'
 import { createAwsInvoker } from '../../integrations/lambda/invoke-aws.ts'
@@ -93,7 +94,9 @@ export type RunningBunGateway = Omit<RunningGateway, 'server'> & { server: BunSe
 /** Loads the config (when given a file), builds the gateway and listens. */
 export async function startBun(opts: BunStartOptions): Promise<RunningBunGateway> {
   const model = await modelFrom(opts, (w) => (opts.logger ?? consoleLogger()).warn(w))
-  const deps = bunDeps(model, { logger: opts.logger, clock: opts.clock })
+  const clock = opts.clock ?? systemClock
+  const opened = await openStores(storeSpec(model, opts.store), { clock, env: process.env, logger: opts.logger ?? consoleLogger() })
+  const deps = { ...bunDeps(model, { logger: opts.logger, clock }), stores: opened.stores }
   installCrashGuard(deps.logger)
   const gateway = createGateway(model, deps)
   await gateway.ready
@@ -115,7 +118,9 @@ export async function startBun(opts: BunStartOptions): Promise<RunningBunGateway
     url: `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`,
     async close() {
       await server.stop(true)
+      await opened.close()
     },
+    store: opened.description,
   }
 }
 

@@ -8,9 +8,13 @@ import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import type { Context } from 'hono'
 import { createGateway, type Gateway } from '../../gateway.ts'
-import { consoleLogger, systemClock, type Clock, type ClientInfo, type GatewayDeps, type Logger } from '../../core/deps.ts'
+import { consoleLogger, systemClock, type Clock, type ClientInfo, type GatewayDeps, type Logger, type Stores } from '../../core/deps.ts'
+import { openStores } from '../../storage/open.ts'
 import type { GatewayModel } from '../../model/load.ts'
-import { modelFrom } from '../../model/load-file.ts'
+import { loadConfigFile, modelFrom } from '../../model/load-file.ts'
+import { ConfigError, formatIssue } from '../../model/load.ts'
+import { watch } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { createLocalInvoker } from '../../integrations/lambda/invoke-local.ts'
 import { applyFunctionEnvironment, nodeModuleLoader } from '../../integrations/lambda/invoke-local-node.ts'
 import { createAwsInvoker } from '../../integrations/lambda/invoke-aws.ts'
@@ -35,6 +39,8 @@ export interface NodeDepsOptions {
   logger?: Logger
   clock?: Clock
   env?: Record<string, string | undefined>
+  /** Shared state (from openStores); memory when absent. */
+  stores?: Partial<Stores>
 }
 
 /** The deps a Node process uses for a model. */
@@ -44,7 +50,7 @@ export function nodeDeps(model: GatewayModel, opts: NodeDepsOptions = {}): Gatew
   const logger = opts.logger ?? consoleLogger({ quiet: env.PORTICO_QUIET === '1' })
   for (const warning of applyFunctionEnvironment(model.functions)) logger.warn(warning)
   const local = createLocalInvoker({
-    loadModule: nodeModuleLoader(model.baseDir ?? process.cwd()),
+    loadModule: nodeModuleLoader(model.baseDir ?? process.cwd(), { version: model.moduleVersion }),
     region: model.settings.region,
     accountId: model.settings.accountId,
     now: () => clock.now(),
@@ -58,8 +64,14 @@ export function nodeDeps(model: GatewayModel, opts: NodeDepsOptions = {}): Gatew
     httpClient,
     clientInfo: nodeClientInfo,
     env,
+    stores: opts.stores,
     close: () => httpClient.close(),
   }
+}
+
+/** The store to open: --store, else PORTICO_STORE, else the config's settings.store. */
+export function storeSpec(model: GatewayModel, given?: string, env: Record<string, string | undefined> = process.env): string {
+  return given ?? env.PORTICO_STORE ?? model.settings.store
 }
 
 export interface StartOptions {
@@ -71,6 +83,10 @@ export interface StartOptions {
   hostname?: string
   logger?: Logger
   clock?: Clock
+  /** Reload the config and local handlers when files next to the config change. */
+  watch?: boolean
+  /** Store spec (memory, sqlite:<path>, redis://..., upstash); default PORTICO_STORE, then settings.store. */
+  store?: string
 }
 
 export interface RunningGateway {
@@ -80,22 +96,29 @@ export interface RunningGateway {
   url: string
   port: number
   close(): Promise<void>
+  /** The store in use, without credentials. */
+  store: string
 }
 
 /** Loads the config (when given a file), builds the gateway and listens. */
 export async function startNode(opts: StartOptions): Promise<RunningGateway> {
   const model = await modelFrom(opts, (w) => (opts.logger ?? consoleLogger()).warn(w))
-  const deps = nodeDeps(model, { logger: opts.logger, clock: opts.clock })
+  const clock = opts.clock ?? systemClock
+  const opened = await openStores(storeSpec(model, opts.store), { clock, env: process.env, logger: opts.logger ?? consoleLogger() })
+  const deps = nodeDeps(model, { logger: opts.logger, clock, stores: opened.stores })
   installCrashGuard(deps.logger)
   const gateway = createGateway(model, deps)
   await gateway.ready
+  // Requests go to whichever gateway is current; a reload swaps it, in-flight requests finish
+  // on the one they started with.
+  const current = { gateway, deps }
   const hostname = opts.hostname ?? '127.0.0.1'
   const server = await new Promise<Server>((resolveServer, reject) => {
     // Node's own header limit (16 KiB) must not undercut the gateway's configurable one.
     // Past this Node answers a bare 431 itself, so leave room for the gateway's own answer.
     const maxHeaderSize = Math.max(65_536, model.settings.maxHeaderBytes * 2)
     const s = serve(
-      { fetch: gateway.fetch, port: opts.port ?? 8787, hostname, serverOptions: { maxHeaderSize } },
+      { fetch: (req, env) => current.gateway.fetch(req, env), port: opts.port ?? 8787, hostname, serverOptions: { maxHeaderSize } },
       () => resolveServer(s as Server),
     ) as Server
     s.once('error', reject)
@@ -103,17 +126,68 @@ export async function startNode(opts: StartOptions): Promise<RunningGateway> {
   // Keep-alive sockets outlive a benchmark run otherwise; the header limit is the gateway's job.
   server.keepAliveTimeout = 65_000
   const port = (server.address() as AddressInfo).port
+  const stopWatching = opts.watch && opts.config ? watchConfig(opts.config, current, { ...opts, clock }, opened.stores) : () => {}
   return {
-    gateway,
+    get gateway() {
+      return current.gateway
+    },
     server,
     port,
     url: `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`,
     async close() {
+      stopWatching()
       await new Promise<void>((r) => {
         server.close(() => r())
         server.closeAllConnections?.()
       })
-      await deps.close()
+      await current.deps.close()
+      await opened.close()
     },
+    store: opened.description,
+  }
+}
+
+/**
+ * --watch: on a change next to the config, load it again (handlers imported afresh), build a
+ * new gateway and swap it in. A config that no longer loads keeps the running one and says why.
+ */
+function watchConfig(
+  config: string,
+  current: { gateway: Gateway; deps: ReturnType<typeof nodeDeps> },
+  opts: StartOptions,
+  stores: Partial<Stores>,
+): () => void {
+  const logger = current.deps.logger
+  let version = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const reload = async () => {
+    version += 1
+    try {
+      const { model, warnings } = await loadConfigFile(config, { version })
+      for (const w of warnings) logger.warn(w)
+      // The stores stay: keys, counters and caches outlive a reload.
+      const deps = nodeDeps(model, { logger: opts.logger, clock: opts.clock, stores })
+      const gateway = createGateway(model, deps)
+      await gateway.ready
+      const old = current.deps
+      current.gateway = gateway
+      current.deps = deps
+      // Give in-flight requests on the old gateway time to finish before closing its pool.
+      setTimeout(() => void old.close(), 30_000).unref()
+      logger.info(`reloaded ${config}`, { routes: model.apis.reduce((n, a) => n + a.routes.length, 0) })
+    } catch (e) {
+      logger.error(`reload of ${config} failed; still serving the previous version`, {
+        error: e instanceof ConfigError ? e.issues.map(formatIssue).join('; ') : String(e),
+      })
+    }
+  }
+  const watcher = watch(dirname(resolve(config)), { recursive: true }, (_event, name) => {
+    if (name && /(^|\/)(node_modules|\.git|\.portico)(\/|$)/.test(String(name))) return
+    clearTimeout(timer)
+    timer = setTimeout(() => void reload(), 150)
+  })
+  return () => {
+    clearTimeout(timer)
+    watcher.close()
   }
 }

@@ -13,6 +13,12 @@ import { applyFunctionEnvironment, createLocalInvoker } from '../../integrations
 import { createAwsInvoker } from '../../integrations/lambda/invoke-aws.ts'
 import { createInvoker } from '../../integrations/lambda/invoker.ts'
 import { fetchHttpClient } from '../../integrations/http/index.ts'
+import { durableObjectStores } from '../../storage/durable-object/index.ts'
+
+// Durable Object classes wrangler.toml binds (usage plans' shared state).
+export { PorticoRateLimiter } from '../../storage/durable-object/rate-limiter.object.ts'
+export { PorticoQuotaCounter } from '../../storage/durable-object/quota-counter.object.ts'
+export { PorticoKeyStore } from '../../storage/durable-object/key-store.object.ts'
 
 /** The Worker's bindings: vars and secrets are strings (AWS_ACCESS_KEY_ID, PORTICO_QUIET, ...). */
 export type WorkerEnv = Record<string, unknown>
@@ -53,6 +59,7 @@ export function workersDeps(model: GatewayModel, env: WorkerEnv, logger: Logger)
     httpClient: fetchHttpClient(),
     clientInfo: workersClientInfo,
     env: bindings,
+    stores: durableObjectStores(env, clock),
   }
 }
 

@@ -1,0 +1,176 @@
+/**
+ * Throttling and quotas (reference §4.1): token buckets at the usage-plan, route and account
+ * levels (throttle.ts), then the quota of the key's plan (quota.ts). Priority 900: after the
+ * API key check (1000), which identifies the key, and before caching (100), so a cached
+ * answer is throttled and counted like any other.
+ *
+ * - An empty bucket: 429 THROTTLED `{"message":"Too Many Requests"}` with Retry-After.
+ * - Over quota: 429 QUOTA_EXCEEDED `{"message":"Limit Exceeded"}` with Retry-After (seconds to
+ *   the end of the period). A throttled request never reaches the quota, so it is not counted.
+ * - Every response of the route carries RateLimit-Policy / RateLimit and X-RateLimit-* unless
+ *   settings.rateLimitHeaders is false (headers.ts); Retry-After is always on a 429.
+ *
+ * Store failures (an error, or no answer within settings.storePolicy.timeoutMs) follow
+ * storePolicy.throttle for the plan lookup and the buckets, storePolicy.quota for the quota:
+ * - `open` (default): the level is skipped and the request goes on; a warning names the
+ *   request id and the level, so the log shows which requests passed unchecked.
+ * - `closed`: 429 THROTTLED with `Retry-After: 1`, for the quota as well. A 429 rather than a
+ *   500 because it is the answer clients already handle by backing off and retrying (AWS SDKs
+ *   retry TooManyRequestsException), the condition is transient, and it keeps a store outage
+ *   from reading as failures of the API owner's backend in 5XX alarms. Not QUOTA_EXCEEDED:
+ *   the quota is not known to be used up, and "Limit Exceeded" tells clients not to retry.
+ *   The log has the cause at error level.
+ *
+ * The plan of a key for a stage is looked up through the KeyStore (plansOfKey + getPlan) and
+ * remembered for PLAN_CACHE_TTL_MS per gateway instance.
+ */
+import type { Feature, RouteStep } from '../../core/feature.ts'
+import type { ResolvedDeps } from '../../core/deps.ts'
+import { GatewayError } from '../../core/errors.ts'
+import type { GatewayRequest } from '../../core/request.ts'
+import type { QuotaResult, TakeResult } from '../../storage/ports.ts'
+import { withTimeout } from './guard.ts'
+import { rateLimitHeaders, retryAfterSeconds, withHeaders, type LevelState, type QuotaState } from './headers.ts'
+import { quotaCounterKey } from './keys.ts'
+import { planResolver, syncConfigPlans, type KeyPlan, type PlanResolver } from './plans.ts'
+import { quotaState } from './quota.ts'
+import { planLevel, routeLevels, type Level } from './throttle.ts'
+
+export { ACCOUNT_BUCKET, planBucket, planMethodBucket, quotaCounterKey, routeBucket } from './keys.ts'
+export { planResolver, stageRef, syncConfigPlans, toStoredPlan } from './plans.ts'
+export { rateLimitHeaders } from './headers.ts'
+export { StoreTimeoutError, withTimeout } from './guard.ts'
+
+/** How long a key's plan for a stage is remembered: admin changes reach every instance within it. */
+export const PLAN_CACHE_TTL_MS = 5_000
+
+/** Per gateway (deps object): the plan lookup cache, shared by every route. */
+const resolvers = new WeakMap<ResolvedDeps, PlanResolver>()
+
+function resolverOf(deps: ResolvedDeps, timeoutMs: number): PlanResolver {
+  let resolver = resolvers.get(deps)
+  if (!resolver) {
+    resolver = planResolver(deps.stores.keyStore, deps.clock, {
+      ttlMs: PLAN_CACHE_TTL_MS,
+      guard: (call) => withTimeout(call, timeoutMs),
+    })
+    resolvers.set(deps, resolver)
+  }
+  return resolver
+}
+
+/** The throttle and quota feature (usage plans, route, stage and account throttles). */
+export const usagePlanFeature: Feature = {
+  name: 'usage-plan',
+  priority: 900,
+
+  async init({ model, deps }) {
+    await syncConfigPlans(model, deps)
+  },
+
+  create({ route, api, model, deps }): RouteStep {
+    const settings = model.settings
+    const policy = settings.storePolicy
+    const timeoutMs = policy.timeoutMs
+    const limiter = deps.stores.rateLimiter
+    const counter = deps.stores.quotaCounter
+    const byStage = routeLevels(route, api.id, api.stages, settings.throttle)
+    // Usage plans exist on REST APIs only; a method without apiKeyRequired does not count.
+    const usesPlans = api.type === 'REST' && route.apiKeyRequired
+    const plans = usesPlans ? resolverOf(deps, timeoutMs) : undefined
+    const showHeaders = settings.rateLimitHeaders
+
+    /** Applies the store policy of `level`: returns under 'open', throws a 429 under 'closed'. */
+    function storeFailed(req: GatewayRequest, level: string, mode: 'open' | 'closed', error: unknown): void {
+      const fields = { requestId: req.requestId, level, error: String(error) }
+      if (mode === 'open') {
+        deps.logger.warn('usage plan store unavailable: request let through unchecked', fields)
+        return
+      }
+      deps.logger.error('usage plan store unavailable: request refused', fields)
+      throw new GatewayError('THROTTLED', { detail: `store unavailable at level ${level} (storePolicy closed)`, headers: { 'Retry-After': '1' } })
+    }
+
+    return async (req, next) => {
+      const now = deps.clock.now()
+      const stage = req.stage.name
+      const keyId = usesPlans ? (req.identity?.apiKeyId ?? undefined) : undefined
+      const levels: Level[] = []
+
+      let keyPlan: KeyPlan | undefined
+      if (keyId && plans) {
+        try {
+          keyPlan = await plans.planOf(keyId, api.id, stage)
+        } catch (e) {
+          storeFailed(req, 'plan', policy.throttle, e)
+        }
+        const level = keyPlan && planLevel(keyPlan, keyId, api.id, stage, route.routeKey)
+        if (level) levels.push(level)
+      }
+      const after = byStage.get(stage) ?? routeLevels(route, api.id, [req.stage], settings.throttle).get(stage)!
+      for (const level of after) levels.push(level)
+
+      const states: LevelState[] = []
+      for (const level of levels) {
+        let result: TakeResult
+        try {
+          result = await withTimeout(() => limiter.take(level.bucket, level.limit, now), timeoutMs)
+        } catch (e) {
+          storeFailed(req, level.name, policy.throttle, e)
+          continue
+        }
+        const state: LevelState = { name: level.name, limit: level.limit, result }
+        states.push(state)
+        if (!result.allowed) {
+          const headers = showHeaders ? rateLimitHeaders(states, undefined, state) : {}
+          headers['Retry-After'] = String(retryAfterSeconds(result.retryAfterMs))
+          throw new GatewayError('THROTTLED', { detail: `${level.name} throttle: bucket ${level.bucket} is empty`, headers })
+        }
+      }
+
+      let quota: QuotaState | undefined
+      const planQuota = keyPlan?.plan.quota
+      if (keyId && keyPlan && planQuota) {
+        const planId = keyPlan.plan.id
+        let result: QuotaResult | undefined
+        try {
+          result = await withTimeout(() => counter.consume(quotaCounterKey(planId, keyId), planQuota, now), timeoutMs)
+        } catch (e) {
+          storeFailed(req, 'quota', policy.quota, e)
+        }
+        if (result) {
+          quota = quotaState(result, planQuota.period, now)
+          if (!result.allowed) {
+            const headers = showHeaders ? rateLimitHeaders(states, quota) : {}
+            headers['Retry-After'] = String(retryAfterSeconds(result.resetAt - now))
+            throw new GatewayError('QUOTA_EXCEEDED', { detail: `quota of API key ${keyId} in usage plan ${planId} is used up`, headers })
+          }
+        }
+      }
+
+      if (!showHeaders || (states.length === 0 && !quota)) return next()
+      const headers = rateLimitHeaders(states, quota)
+      let response: Response
+      try {
+        response = await next()
+      } catch (e) {
+        // A gateway error further down (integration timeout, ...) is answered on this route too.
+        if (e instanceof GatewayError) throw withErrorHeaders(e, headers)
+        throw e
+      }
+      return withHeaders(response, headers)
+    }
+  },
+}
+
+/** The same gateway error with the rate-limit headers added (its own headers win). */
+function withErrorHeaders(e: GatewayError, headers: Record<string, string>): GatewayError {
+  return new GatewayError(e.type, {
+    message: e.overrideMessage,
+    detail: e.detail,
+    headers: { ...headers, ...e.headers },
+    body: e.body,
+    errorType: e.errorType,
+    cause: e.cause,
+  })
+}

@@ -1,0 +1,1147 @@
+/**
+ * OpenAPI 3.0 / 3.1 documents with API Gateway's extensions → a Portico config.
+ *
+ * The document is read as API Gateway's importer reads it: each path and method is a route
+ * (`x-amazon-apigateway-any-method` is ANY, `/$default` the HTTP API default route), each
+ * operation's `x-amazon-apigateway-integration` its integration, security schemes carrying
+ * `x-amazon-apigateway-authorizer` the API's authorizers, and the API-level extensions its
+ * binary media types, gateway responses, resource policy and API key source.
+ *
+ * What Portico cannot serve as written (non-proxy integrations, VTL, unknown references) is an
+ * error; what it leaves out (CORS, request validation, settings that only matter on AWS) is a
+ * warning naming its JSON path. Nothing is dropped silently, except other vendors' `x-`
+ * extensions, which mean nothing to API Gateway either, and OpenAPI's documentation keys
+ * (descriptions, method responses, schemas), which do not change how a proxy answers.
+ *
+ * The result is a plain config object: loadModel validates it like any other config.
+ */
+import { ConfigError, formatIssue, type ConfigIssue } from '../model/load.ts'
+import type { PorticoConfigInput } from '../model/schema.ts'
+import { resourcePath as resourcePathSchema } from '../model/typedefs.ts'
+import { GATEWAY_RESPONSE_TYPES } from '../core/errors.ts'
+
+/** Options of importOpenApi. */
+export interface OpenApiImportOptions {
+  /** API name; default the document's info.title. */
+  apiName?: string
+  /** REST or HTTP API; default inferred: HTTP when the document uses HTTP API-only features (payloadFormatVersion, jwt authorizers, x-amazon-apigateway-cors, /$default). */
+  type?: 'REST' | 'HTTP'
+  /** Stage served; default the servers' `{basePath}` variable (as AWS exports write it), else prod (REST) / $default (HTTP). */
+  stage?: string
+  /** Local handlers for Lambda functions: function ARN or function name → "module.export" (creates `functions` entries). */
+  lambdaMapping?: Record<string, string>
+  /** File the document came from, for error messages. */
+  file?: string
+}
+
+/** A Portico config and what the import left out. */
+export interface OpenApiImportResult {
+  config: PorticoConfigInput
+  /** One line per ignored key or extension: `json.path: what was ignored and why`. */
+  warnings: string[]
+  /**
+   * Where a field of `config` came from in the document: loadModel's issue paths
+   * (`apis[0].routes[2].integration.uri`) → document paths, to report file lines.
+   */
+  origin: (configPath: (string | number)[]) => (string | number)[] | undefined
+}
+
+type Obj = Record<string, unknown>
+type Path = (string | number)[]
+type ApiInput = PorticoConfigInput['apis'][number]
+type RouteInput = NonNullable<ApiInput['routes']>[number]
+type IntegrationInput = RouteInput['integration']
+type AuthorizerInput = NonNullable<ApiInput['authorizers']>[string]
+type AuthorizationInput = NonNullable<RouteInput['authorization']>
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** OpenAPI operation keys → route methods. */
+const METHOD_KEYS: Record<string, string> = {
+  get: 'GET',
+  put: 'PUT',
+  post: 'POST',
+  delete: 'DELETE',
+  options: 'OPTIONS',
+  head: 'HEAD',
+  patch: 'PATCH',
+  'x-amazon-apigateway-any-method': 'ANY',
+}
+
+const ROOT_KEYS = new Set(['openapi', 'info', 'servers', 'paths', 'components', 'security', 'tags', 'externalDocs', 'jsonSchemaDialect', 'webhooks'])
+const PATH_ITEM_KEYS = new Set(['$ref', 'summary', 'description', 'servers', 'parameters'])
+const OPERATION_KEYS = new Set(['tags', 'summary', 'description', 'externalDocs', 'operationId', 'parameters', 'requestBody', 'responses', 'callbacks', 'deprecated', 'security', 'servers'])
+const COMPONENT_KEYS = new Set(['schemas', 'responses', 'parameters', 'examples', 'requestBodies', 'headers', 'securitySchemes', 'links', 'callbacks', 'pathItems', 'x-amazon-apigateway-integrations'])
+const SCHEME_KEYS = new Set(['type', 'description', 'name', 'in', 'scheme', 'bearerFormat', 'flows', 'openIdConnectUrl', 'x-amazon-apigateway-authorizer', 'x-amazon-apigateway-authtype'])
+const INTEGRATION_KEYS = new Set([
+  'type',
+  'uri',
+  'httpMethod',
+  'payloadFormatVersion',
+  'requestParameters',
+  'requestTemplates',
+  'responses',
+  'passthroughBehavior',
+  'timeoutInMillis',
+  'contentHandling',
+  'connectionType',
+  'connectionId',
+  'credentials',
+  'cacheKeyParameters',
+  'cacheNamespace',
+  'tlsConfig',
+  'integrationSubtype',
+])
+const AUTHORIZER_KEYS = new Set([
+  'type',
+  'authorizerUri',
+  'authorizerCredentials',
+  'authorizerPayloadFormatVersion',
+  'enableSimpleResponses',
+  'identitySource',
+  'jwtConfiguration',
+  'identityValidationExpression',
+  'authorizerResultTtlInSeconds',
+  'providerARNs',
+])
+
+/**
+ * Mapping-template text that needs Velocity to render: references to API Gateway's variables
+ * or directives. Other `$name` text renders literally in VTL (unknown references are printed
+ * as written), so a template without these is static.
+ */
+const VTL = /\$!?\{?(?:input|context|util|stageVariables|method)\b|#(?:set|if|elseif|else|end|foreach|define|macro|parse|include|stop|break|evaluate)\b/
+
+/** `arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/<function ARN>/invocations`. */
+const LAMBDA_INVOCATION_URI = /^arn:aws[a-z-]*:apigateway:[^:]+:lambda:path\/[^/]+\/functions\/(.+)\/invocations$/
+const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:/
+
+/** The Lambda invocation URI API Gateway uses for a function ARN (the region is the function's). */
+export function lambdaInvocationUri(functionArn: string, fallbackRegion: string): string {
+  const region = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):/.exec(functionArn)?.[1] ?? fallbackRegion
+  return `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`
+}
+
+/** Whether `doc` is an OpenAPI 3.0 or 3.1 document with paths (the loader's detection rule). */
+export function isOpenApiDocument(doc: unknown): boolean {
+  return isObj(doc) && openApiVersion(doc.openapi) !== undefined && /^3\.[01]$/.test(openApiVersion(doc.openapi)!) && isObj(doc.paths)
+}
+
+/** "3.0" / "3.1" from the `openapi` field (YAML may have read `openapi: 3.1` as a number). */
+function openApiVersion(v: unknown): string | undefined {
+  const text = typeof v === 'number' ? (Number.isInteger(v) ? `${v}.0` : String(v)) : typeof v === 'string' ? v : undefined
+  return text === undefined ? undefined : (/^(\d+\.\d+)/.exec(text)?.[1] ?? text)
+}
+
+/**
+ * Converts an OpenAPI document with API Gateway's extensions into a Portico config.
+ * Throws ConfigError listing every problem (with JSON paths into the document).
+ */
+export function importOpenApi(doc: unknown, opts: OpenApiImportOptions = {}): OpenApiImportResult {
+  if (!isObj(doc)) throw new ConfigError([{ path: [], message: 'not an OpenAPI document: expected an object' }], opts.file)
+  if (doc.swagger !== undefined && doc.openapi === undefined) {
+    throw new ConfigError(
+      [{ path: ['swagger'], message: 'OpenAPI 2.0 (Swagger) is not supported: convert the document to OpenAPI 3 (API Gateway exports either; choose oas30)' }],
+      opts.file,
+    )
+  }
+  const version = openApiVersion(doc.openapi)
+  if (version === undefined) throw new ConfigError([{ path: ['openapi'], message: 'not an OpenAPI document: "openapi" (the version, e.g. 3.0.1) is missing' }], opts.file)
+  if (version !== '3.0' && version !== '3.1') {
+    throw new ConfigError([{ path: ['openapi'], message: `OpenAPI ${String(doc.openapi)} is not supported (3.0 and 3.1 are)` }], opts.file)
+  }
+  if (!isObj(doc.paths)) throw new ConfigError([{ path: ['paths'], message: 'an API Gateway definition needs "paths" (an object of path items)' }], opts.file)
+  return new OpenApiImporter(doc, opts).run()
+}
+
+/** What an OpenAPI security scheme means to API Gateway. */
+type Scheme =
+  | { kind: 'authorizer'; name: string; type: string }
+  | { kind: 'apiKey' }
+  | { kind: 'iam' }
+  | { kind: 'unsupported'; reason: string }
+
+class OpenApiImporter {
+  private readonly issues: ConfigIssue[] = []
+  private readonly warnings: string[] = []
+  private readonly functions: Record<string, { handler: string }> = {}
+  private readonly functionKeys = new Map<string, string>()
+  private readonly usedMappings = new Set<string>()
+  private readonly authorizers: Record<string, AuthorizerInput> = {}
+  private readonly schemes = new Map<string, Scheme>()
+  private type: 'REST' | 'HTTP' = 'REST'
+  private validators: Record<string, { body: boolean; params: boolean }> = {}
+  private readonly doc: Obj
+  private readonly opts: OpenApiImportOptions
+
+  constructor(doc: Obj, opts: OpenApiImportOptions) {
+    this.doc = doc
+    this.opts = opts
+  }
+
+  run(): OpenApiImportResult {
+    const doc = this.doc
+    this.type = this.opts.type ?? this.inferType()
+    const info = isObj(doc.info) ? doc.info : {}
+    const api: ApiInput = {
+      name: this.opts.apiName ?? (typeof info.title === 'string' && info.title.trim() ? info.title.trim() : 'openapi'),
+      type: this.type,
+    }
+    if (typeof info.description === 'string') api.description = info.description
+    const stages = this.stages()
+    if (stages) api.stages = stages.map((name) => ({ name }))
+
+    // API-level keys, in document order; components and paths after them (routes need the schemes).
+    for (const [key, value] of Object.entries(doc)) {
+      const at = [key]
+      switch (key) {
+        case 'x-amazon-apigateway-api-key-source': {
+          const v = typeof value === 'string' ? value.toUpperCase() : value
+          if (v === 'HEADER' || v === 'AUTHORIZER') api.apiKeySource = v
+          else this.error(at, 'must be HEADER or AUTHORIZER')
+          break
+        }
+        case 'x-amazon-apigateway-binary-media-types':
+          if (Array.isArray(value) && value.every((t) => typeof t === 'string')) api.binaryMediaTypes = value as string[]
+          else this.error(at, 'must be a list of media types such as image/png')
+          break
+        case 'x-amazon-apigateway-gateway-responses':
+          api.gatewayResponses = this.gatewayResponses(value, at)
+          break
+        case 'x-amazon-apigateway-policy':
+          // loadModel validates the document (statements, supported conditions).
+          if (isObj(value)) api.resourcePolicy = value as ApiInput['resourcePolicy']
+          else this.error(at, 'must be an IAM policy document ({"Version": ..., "Statement": [...]})')
+          break
+        case 'x-amazon-apigateway-cors':
+          this.warn(at, 'CORS configuration is not supported by Portico yet; ignored: preflight requests get no CORS answer and responses no CORS headers')
+          break
+        case 'x-amazon-apigateway-request-validators':
+        case 'x-amazon-apigateway-request-validator':
+          // Read per operation (requestValidator), where the warning names the route.
+          break
+        case 'x-amazon-apigateway-importexport-version':
+          // The export format's version: nothing to serve.
+          break
+        case 'webhooks':
+          if (isObj(value) && Object.keys(value).length) this.warn(at, 'webhooks are not part of an API Gateway API; ignored')
+          break
+        default:
+          if (!ROOT_KEYS.has(key)) this.unknownKey([], key, 'an OpenAPI document')
+      }
+    }
+    this.validatorsTable()
+    this.components()
+    api.routes = this.paths()
+    if (Object.keys(this.authorizers).length) api.authorizers = this.authorizers
+
+    for (const key of Object.keys(this.opts.lambdaMapping ?? {})) {
+      if (!this.usedMappings.has(key)) this.warn(['lambdaMapping', key], 'no Lambda URI of the document names this function; unused')
+    }
+    if (this.issues.length) throw new ConfigError(this.issues, this.opts.file)
+    const config: PorticoConfigInput = { apis: [api] }
+    if (Object.keys(this.functions).length) config.functions = this.functions
+    return { config, warnings: this.warnings, origin: (path) => this.origin(path) }
+  }
+
+  /** Document paths of the config's routes (by index) and authorizers (by name). */
+  private readonly routeOrigins: Path[] = []
+  private readonly integrationOrigins: Path[] = []
+  private readonly authorizerOrigins = new Map<string, Path>()
+  private readonly functionOrigins = new Map<string, Path>()
+
+  private origin(path: (string | number)[]): Path | undefined {
+    const [top, apiIndex, field, key, ...rest] = path
+    if (top === 'functions' && typeof apiIndex === 'string') return this.functionOrigins.get(apiIndex)
+    if (top !== 'apis' || apiIndex !== 0) return undefined
+    switch (field) {
+      case 'routes': {
+        if (typeof key !== 'number' || !this.routeOrigins[key]) return undefined
+        if (rest[0] === 'integration') return [...this.integrationOrigins[key]!, ...(rest[1] === 'timeoutMs' ? ['timeoutInMillis'] : rest[1] === 'function' ? ['uri'] : rest.slice(1))]
+        return [...this.routeOrigins[key]!, ...(rest[0] === 'authorization' || rest[0] === 'apiKeyRequired' ? ['security'] : [])]
+      }
+      case 'authorizers':
+        return typeof key === 'string' ? this.authorizerOrigins.get(key) : undefined
+      case 'gatewayResponses':
+        return ['x-amazon-apigateway-gateway-responses', ...(key === undefined ? [] : [key])]
+      case 'resourcePolicy':
+        return ['x-amazon-apigateway-policy', ...(key === undefined ? [] : [key]), ...rest]
+      case 'binaryMediaTypes':
+        return ['x-amazon-apigateway-binary-media-types', ...(key === undefined ? [] : [key])]
+      case 'apiKeySource':
+        return ['x-amazon-apigateway-api-key-source']
+      case 'name':
+        return this.opts.apiName === undefined ? ['info', 'title'] : undefined
+      case 'stages':
+        return ['servers']
+      default:
+        return undefined
+    }
+  }
+
+  // ---------------------------------------------------------------- reporting
+
+  private error(path: Path, message: string) {
+    this.issues.push({ path, message })
+  }
+
+  private warn(path: Path, message: string) {
+    const line = formatIssue({ path, message })
+    // An integration shared by $ref is read once per operation; say it once.
+    if (!this.warnings.includes(line)) this.warnings.push(line)
+  }
+
+  /** A key Portico does not read: API Gateway extensions and stray keys are warned about. */
+  private unknownKey(at: Path, key: string, where: string) {
+    if (key.startsWith('x-amazon-apigateway-')) this.warn([...at, key], `${key} is not supported by Portico; ignored`)
+    else if (key.startsWith('x-')) return // another vendor's extension: API Gateway ignores it too
+    else this.warn([...at, key], `not a key of ${where}; ignored`)
+  }
+
+  // ---------------------------------------------------------------- references
+
+  /** Follows local `$ref`s (`#/components/...`); reports bad ones. */
+  private deref(value: unknown, at: Path, quiet = false): { value: unknown; path: Path } | undefined {
+    let path = at
+    for (let hops = 0; isObj(value) && typeof value.$ref === 'string'; hops++) {
+      const ref = value.$ref
+      if (hops > 20) {
+        if (!quiet) this.error(path, `$ref "${ref}": reference cycle`)
+        return undefined
+      }
+      if (!ref.startsWith('#/')) {
+        if (!quiet) this.error([...path, '$ref'], `only references inside the document (#/...) are supported, not "${ref}"`)
+        return undefined
+      }
+      const segments = ref
+        .slice(2)
+        .split('/')
+        .map((s) => decodeURIComponent(s.replace(/~1/g, '/').replace(/~0/g, '~')))
+      let target: unknown = this.doc
+      for (const s of segments) target = isObj(target) ? target[s] : Array.isArray(target) ? target[Number(s)] : undefined
+      if (target === undefined) {
+        if (!quiet) this.error([...path, '$ref'], `"${ref}" points to nothing in the document`)
+        return undefined
+      }
+      value = target
+      path = segments
+    }
+    return { value, path }
+  }
+
+  // ---------------------------------------------------------------- API type and stages
+
+  /** HTTP when the document uses what only HTTP APIs have; otherwise REST (API Gateway's original import). */
+  private inferType(): 'REST' | 'HTTP' {
+    const doc = this.doc
+    if (doc['x-amazon-apigateway-cors'] !== undefined) return 'HTTP'
+    const paths = doc.paths as Obj
+    if ('/$default' in paths) return 'HTTP'
+    for (const item of Object.values(paths)) {
+      const resolved = this.deref(item, [], true)?.value
+      if (!isObj(resolved)) continue
+      for (const [key, op] of Object.entries(resolved)) {
+        if (!METHOD_KEYS[key] || !isObj(op)) continue
+        const integration = this.deref(op['x-amazon-apigateway-integration'], [], true)?.value
+        // AWS requires payloadFormatVersion on HTTP API integrations; REST has no such field.
+        if (isObj(integration) && integration.payloadFormatVersion !== undefined) return 'HTTP'
+      }
+    }
+    const schemes = isObj(doc.components) && isObj(doc.components.securitySchemes) ? doc.components.securitySchemes : {}
+    for (const scheme of Object.values(schemes)) {
+      const resolved = this.deref(scheme, [], true)?.value
+      const auth = isObj(resolved) ? resolved['x-amazon-apigateway-authorizer'] : undefined
+      if (isObj(auth) && String(auth.type).toLowerCase() === 'jwt') return 'HTTP'
+    }
+    return 'REST'
+  }
+
+  /**
+   * The stage(s): the option, or the `{basePath}` server variable AWS exports carry (its
+   * default, and its enum when several stages are listed). Undefined: the model's default.
+   */
+  private stages(): string[] | undefined {
+    if (this.opts.stage !== undefined) return [this.opts.stage]
+    const servers = this.doc.servers
+    if (!Array.isArray(servers)) return undefined
+    for (const server of servers) {
+      const variable = isObj(server) && isObj(server.variables) ? server.variables.basePath : undefined
+      if (!isObj(variable) || typeof server.url !== 'string' || !server.url.includes('{basePath}')) continue
+      // AWS writes "/prod" or "prod"; an empty one is the HTTP API's $default stage.
+      const stage = (v: unknown) => {
+        const name = typeof v === 'string' ? v.replace(/^\/+|\/+$/g, '') : ''
+        return name === '' ? (this.type === 'HTTP' ? '$default' : undefined) : name
+      }
+      const names = [variable.default, ...(Array.isArray(variable.enum) ? variable.enum : [])].map(stage).filter((n) => n !== undefined)
+      // The default stage first: it is the one an AWS export describes.
+      return names.length ? [...new Set(names)] : undefined
+    }
+    return undefined
+  }
+
+  // ---------------------------------------------------------------- components
+
+  private components() {
+    const components = this.doc.components
+    if (components === undefined) return
+    if (!isObj(components)) return this.error(['components'], 'must be an object')
+    for (const key of Object.keys(components)) {
+      if (!COMPONENT_KEYS.has(key)) this.unknownKey(['components'], key, 'components')
+    }
+    const schemes = components.securitySchemes
+    if (schemes === undefined) return
+    if (!isObj(schemes)) return this.error(['components', 'securitySchemes'], 'must be an object')
+    for (const [name, raw] of Object.entries(schemes)) {
+      const resolved = this.deref(raw, ['components', 'securitySchemes', name])
+      if (!resolved) continue
+      const scheme = this.securityScheme(name, resolved.value, resolved.path)
+      if (scheme) this.schemes.set(name, scheme)
+    }
+  }
+
+  private securityScheme(key: string, scheme: unknown, at: Path): Scheme | undefined {
+    if (!isObj(scheme)) {
+      this.error(at, 'a security scheme is an object')
+      return undefined
+    }
+    for (const k of Object.keys(scheme)) if (!SCHEME_KEYS.has(k)) this.unknownKey(at, k, 'a security scheme')
+    const authorizer = scheme['x-amazon-apigateway-authorizer']
+    const authtype = typeof scheme['x-amazon-apigateway-authtype'] === 'string' ? scheme['x-amazon-apigateway-authtype'] : undefined
+    // authtype is free text on AWS ("used in imports and exports without functional impact"),
+    // except the reserved awsSigv4, which marks IAM authorization.
+    if (authorizer !== undefined) {
+      const name = authorizerName(key)
+      const config = this.authorizer(authorizer, scheme, [...at, 'x-amazon-apigateway-authorizer'])
+      if (!config) return undefined
+      this.authorizers[name] = config
+      this.authorizerOrigins.set(name, [...at, 'x-amazon-apigateway-authorizer'])
+      return { kind: 'authorizer', name, type: config.type }
+    }
+    if (authtype?.toLowerCase() === 'awssigv4') return { kind: 'iam' }
+    if (scheme.type === 'apiKey' && scheme.in === 'header' && typeof scheme.name === 'string' && scheme.name.toLowerCase() === 'x-api-key') {
+      return { kind: 'apiKey' }
+    }
+    const what =
+      scheme.type === 'apiKey'
+        ? `an apiKey scheme on ${String(scheme.in)} "${String(scheme.name)}" (API keys are the x-api-key header)`
+        : `a security scheme of type ${String(scheme.type)}`
+    const reason = `${what} without x-amazon-apigateway-authorizer, which API Gateway does not enforce`
+    this.warn(at, `${reason}; operations that require it are refused`)
+    return { kind: 'unsupported', reason }
+  }
+
+  private authorizer(raw: unknown, scheme: Obj, at: Path): AuthorizerInput | undefined {
+    if (!isObj(raw)) {
+      this.error(at, 'must be an object')
+      return undefined
+    }
+    for (const k of Object.keys(raw)) if (!AUTHORIZER_KEYS.has(k)) this.unknownKey(at, k, 'x-amazon-apigateway-authorizer')
+    const type = typeof raw.type === 'string' ? raw.type.toLowerCase() : undefined
+    if (raw.authorizerCredentials !== undefined) {
+      this.warn([...at, 'authorizerCredentials'], 'Portico invokes authorizers with its own AWS credentials (environment); ignored')
+    }
+    const ttl = raw.authorizerResultTtlInSeconds === undefined ? undefined : this.integer(raw.authorizerResultTtlInSeconds, [...at, 'authorizerResultTtlInSeconds'])
+    const ignore = (key: string, why: string) => {
+      if (raw[key] !== undefined) this.warn([...at, key], `${why}; ignored`)
+    }
+    switch (type) {
+      case 'token':
+      case 'request': {
+        const fn = this.lambdaFunction(raw.authorizerUri, [...at, 'authorizerUri'])
+        if (fn === undefined) return undefined
+        const config: AuthorizerInput = { type, function: fn }
+        const sources = this.identitySources(raw.identitySource, scheme, [...at, 'identitySource'])
+        if (type === 'token') {
+          const source = sources?.[0]
+          if (sources && sources.length > 1) this.error([...at, 'identitySource'], 'a TOKEN authorizer reads one header')
+          // Authorization is the model's default: leaving it out keeps import and export a fixed point.
+          if (source !== undefined && source !== 'method.request.header.Authorization') config.identitySource = source
+          if (typeof raw.identityValidationExpression === 'string') config.identityValidationExpression = raw.identityValidationExpression
+        } else {
+          if (sources) config.identitySource = sources
+          ignore('identityValidationExpression', 'identityValidationExpression applies to TOKEN authorizers')
+        }
+        if (ttl !== undefined) config.resultTtlInSeconds = ttl
+        if (this.type === 'HTTP') {
+          const pfv = raw.authorizerPayloadFormatVersion
+          if (pfv !== undefined) {
+            if (pfv === '1.0' || pfv === '2.0') config.payloadFormatVersion = pfv
+            else this.error([...at, 'authorizerPayloadFormatVersion'], 'must be "1.0" or "2.0"')
+          }
+          if (typeof raw.enableSimpleResponses === 'boolean') config.enableSimpleResponses = raw.enableSimpleResponses
+        } else {
+          ignore('authorizerPayloadFormatVersion', 'REST Lambda authorizers have one event format')
+          if (raw.enableSimpleResponses === true) this.warn([...at, 'enableSimpleResponses'], 'simple responses exist on HTTP APIs only; ignored')
+        }
+        ignore('jwtConfiguration', 'jwtConfiguration applies to jwt authorizers')
+        ignore('providerARNs', 'providerARNs applies to cognito_user_pools authorizers')
+        return config
+      }
+      case 'jwt': {
+        const jwt = isObj(raw.jwtConfiguration) ? raw.jwtConfiguration : {}
+        if (raw.jwtConfiguration !== undefined && !isObj(raw.jwtConfiguration)) this.error([...at, 'jwtConfiguration'], 'must be an object with issuer and audience')
+        for (const k of Object.keys(jwt)) if (k !== 'issuer' && k !== 'audience') this.unknownKey([...at, 'jwtConfiguration'], k, 'jwtConfiguration')
+        let issuer = typeof jwt.issuer === 'string' ? jwt.issuer : undefined
+        // AWS finds the issuer from openIdConnectUrl when jwtConfiguration has none.
+        if (!issuer && typeof scheme.openIdConnectUrl === 'string') issuer = scheme.openIdConnectUrl.replace(/\/\.well-known\/openid-configuration$/, '')
+        if (!issuer) {
+          this.error([...at, 'jwtConfiguration', 'issuer'], 'a jwt authorizer needs jwtConfiguration.issuer (or an openIdConnect scheme\'s openIdConnectUrl)')
+          return undefined
+        }
+        const config: AuthorizerInput = { type: 'jwt', issuer }
+        if (jwt.audience !== undefined) {
+          const audience = typeof jwt.audience === 'string' ? [jwt.audience] : jwt.audience
+          if (Array.isArray(audience) && audience.every((a) => typeof a === 'string')) config.audience = audience as string[]
+          else this.error([...at, 'jwtConfiguration', 'audience'], 'must be a list of strings')
+        }
+        const sources = this.identitySources(raw.identitySource, scheme, [...at, 'identitySource'])
+        if (sources && sources.length > 1) this.error([...at, 'identitySource'], 'Portico reads a JWT from one identity source')
+        else if (sources?.[0] !== undefined) config.identitySource = sources[0]
+        ignore('authorizerUri', 'jwt authorizers call no function')
+        ignore('authorizerResultTtlInSeconds', 'jwt authorizers are not cached by TTL (keys are, by jwksCacheSeconds)')
+        ignore('identityValidationExpression', 'identityValidationExpression applies to TOKEN authorizers')
+        return config
+      }
+      case 'cognito_user_pools': {
+        const arns = raw.providerARNs
+        if (!Array.isArray(arns) || !arns.length || !arns.every((a) => typeof a === 'string')) {
+          this.error([...at, 'providerARNs'], 'a cognito_user_pools authorizer needs providerARNs (user pool ARNs)')
+          return undefined
+        }
+        const config: AuthorizerInput = { type: 'cognito_user_pools', providerArns: arns as string[] }
+        const sources = this.identitySources(raw.identitySource, scheme, [...at, 'identitySource'])
+        if (sources && sources.length > 1) this.error([...at, 'identitySource'], 'a Cognito authorizer reads one header')
+        else if (sources?.[0] !== undefined) config.identitySource = sources[0]
+        if (typeof raw.identityValidationExpression === 'string') config.identityValidationExpression = raw.identityValidationExpression
+        ignore('authorizerUri', 'Cognito authorizers call no function')
+        ignore('authorizerResultTtlInSeconds', 'Portico verifies Cognito tokens on every request (keys are cached)')
+        return config
+      }
+      default:
+        this.error([...at, 'type'], raw.type === undefined ? 'the authorizer type is missing: token, request, jwt or cognito_user_pools' : `unknown authorizer type ${JSON.stringify(raw.type)}: token, request, jwt or cognito_user_pools`)
+        return undefined
+    }
+  }
+
+  /**
+   * Identity sources: the extension's comma-separated list, else the scheme's `name` / `in`
+   * (how AWS writes a TOKEN authorizer's header; "Unused" names nothing).
+   */
+  private identitySources(raw: unknown, scheme: Obj, at: Path): string[] | undefined {
+    if (raw !== undefined) {
+      const list = typeof raw === 'string' ? raw.split(',') : Array.isArray(raw) ? raw : undefined
+      if (!list || !list.every((s) => typeof s === 'string')) {
+        this.error(at, 'must be a comma-separated list of identity sources')
+        return undefined
+      }
+      const sources = (list as string[]).map((s) => s.trim()).filter(Boolean)
+      return sources.length ? sources : undefined
+    }
+    const name = scheme.name
+    if (typeof name !== 'string' || !name || name === 'Unused') return undefined
+    if (scheme.in === 'header') return [this.type === 'HTTP' ? `$request.header.${name}` : `method.request.header.${name}`]
+    if (scheme.in === 'query') return [this.type === 'HTTP' ? `$request.querystring.${name}` : `method.request.querystring.${name}`]
+    return undefined
+  }
+
+  // ---------------------------------------------------------------- request validators
+
+  private validatorsTable() {
+    const raw = this.doc['x-amazon-apigateway-request-validators']
+    if (raw === undefined) return
+    const at = ['x-amazon-apigateway-request-validators']
+    if (!isObj(raw)) return this.error(at, 'must be an object of validators by name')
+    for (const [name, v] of Object.entries(raw)) {
+      if (!isObj(v)) {
+        this.error([...at, name], 'a validator is {validateRequestBody, validateRequestParameters}')
+        continue
+      }
+      for (const k of Object.keys(v)) {
+        if (k !== 'validateRequestBody' && k !== 'validateRequestParameters') this.unknownKey([...at, name], k, 'a request validator')
+      }
+      this.validators[name] = { body: v.validateRequestBody === true, params: v.validateRequestParameters === true }
+    }
+  }
+
+  /** Request validation is not implemented: each operation it would guard is named in a warning. */
+  private checkValidator(op: Obj, opPath: Path, routeKey: string) {
+    const own = op['x-amazon-apigateway-request-validator']
+    const name = own ?? this.doc['x-amazon-apigateway-request-validator']
+    if (name === undefined) return
+    const at = own !== undefined ? [...opPath, 'x-amazon-apigateway-request-validator'] : ['x-amazon-apigateway-request-validator']
+    if (typeof name !== 'string') return this.error(at, 'must be the name of a validator')
+    const validator = this.validators[name]
+    if (!validator) return this.error(at, `no request validator "${name}" in x-amazon-apigateway-request-validators`)
+    if (!validator.body && !validator.params) return
+    const parts = [validator.body && 'body', validator.params && 'parameters'].filter(Boolean).join(' and ')
+    const model = validator.body ? bodyModel(op) : undefined
+    this.warn(
+      [...opPath, 'x-amazon-apigateway-request-validator'],
+      `request validator "${name}" is not applied (request validation is not implemented yet): ${routeKey} reaches its integration with its ${parts} unvalidated${model ? ` (model ${model})` : ''}`,
+    )
+  }
+
+  // ---------------------------------------------------------------- gateway responses
+
+  private gatewayResponses(raw: unknown, at: Path): ApiInput['gatewayResponses'] {
+    if (!isObj(raw)) {
+      this.error(at, 'must be an object of gateway responses by type')
+      return undefined
+    }
+    const out: NonNullable<ApiInput['gatewayResponses']> = {}
+    for (const [type, value] of Object.entries(raw)) {
+      const path = [...at, type]
+      if (!(GATEWAY_RESPONSE_TYPES as readonly string[]).includes(type)) {
+        this.error(path, `unknown gateway response type (${GATEWAY_RESPONSE_TYPES.join(', ')})`)
+        continue
+      }
+      if (!isObj(value)) {
+        this.error(path, 'a gateway response is an object')
+        continue
+      }
+      const response: { statusCode?: number; headers?: Record<string, string>; body?: string } = {}
+      for (const [key, v] of Object.entries(value)) {
+        if (key === 'statusCode') {
+          const status = this.integer(v, [...path, key])
+          if (status !== undefined) response.statusCode = status
+        } else if (key === 'responseParameters') {
+          if (!isObj(v)) {
+            this.error([...path, key], 'must be an object')
+            continue
+          }
+          for (const [param, source] of Object.entries(v)) {
+            const header = /^gatewayresponse\.header\.(.+)$/.exec(param)?.[1]
+            if (header && typeof source === 'string' && /^'.*'$/s.test(source)) {
+              // The model takes AWS's quoted statics as written.
+              ;(response.headers ??= {})[header] = source
+            } else if (header) {
+              this.warn([...path, key, param], `only static values ('...') are supported; ${JSON.stringify(source)} is ignored`)
+            } else {
+              this.warn([...path, key, param], 'only gatewayresponse.header.* parameters are supported; ignored')
+            }
+          }
+        } else if (key === 'responseTemplates') {
+          if (!isObj(v)) {
+            this.error([...path, key], 'must be an object of templates by content type')
+            continue
+          }
+          for (const [contentType, template] of Object.entries(v)) {
+            if (contentType !== 'application/json') this.warn([...path, key, contentType], 'only the application/json template is served; ignored')
+            else if (typeof template === 'string') response.body = template
+            else this.error([...path, key, contentType], 'a template is a string')
+          }
+        } else {
+          this.unknownKey(path, key, 'a gateway response')
+        }
+      }
+      ;(out as Record<string, unknown>)[type] = response
+    }
+    return out
+  }
+
+  // ---------------------------------------------------------------- paths and operations
+
+  private paths(): RouteInput[] {
+    const routes: RouteInput[] = []
+    const rootSecurity = this.doc.security
+    for (const [path, rawItem] of Object.entries(this.doc.paths as Obj)) {
+      const resolved = this.deref(rawItem, ['paths', path])
+      if (!resolved) continue
+      const item = resolved.value
+      const itemPath = resolved.path
+      if (!isObj(item)) {
+        this.error(itemPath, 'a path item is an object')
+        continue
+      }
+      const isDefault = path === '/$default'
+      if (!isDefault) {
+        const check = resourcePathSchema.safeParse(path)
+        if (!check.success) {
+          for (const issue of check.error.issues) this.error(['paths', path], issue.message)
+          continue
+        }
+      }
+      for (const [key, op] of Object.entries(item)) {
+        const method = METHOD_KEYS[key]
+        if (method) {
+          const imported = this.operation(path, method, op, [...itemPath, key], rootSecurity)
+          if (!imported) continue
+          this.routeOrigins[routes.length] = [...itemPath, key]
+          this.integrationOrigins[routes.length] = imported.integrationPath
+          routes.push(imported.route)
+        } else if (key === 'trace') {
+          this.error([...itemPath, key], 'API Gateway has no TRACE method')
+        } else if (!PATH_ITEM_KEYS.has(key)) {
+          this.unknownKey(itemPath, key, 'a path item')
+        }
+      }
+    }
+    return routes
+  }
+
+  private operation(path: string, method: string, op: unknown, at: Path, rootSecurity: unknown): { route: RouteInput; integrationPath: Path } | undefined {
+    if (!isObj(op)) {
+      this.error(at, 'an operation is an object')
+      return undefined
+    }
+    const routeKey = `${method} ${path}`
+    for (const key of Object.keys(op)) {
+      if (!OPERATION_KEYS.has(key) && !['x-amazon-apigateway-integration', 'x-amazon-apigateway-request-validator', 'x-amazon-apigateway-auth'].includes(key)) {
+        this.unknownKey(at, key, 'an operation')
+      }
+    }
+    if (path === '/$default' && (this.type !== 'HTTP' || method !== 'ANY')) {
+      this.error(at, 'the /$default route is an HTTP API route with x-amazon-apigateway-any-method')
+      return undefined
+    }
+    if (op['x-amazon-apigateway-integration'] === undefined) {
+      this.warn(at, `no x-amazon-apigateway-integration: ${routeKey} is not imported (it has nothing to call)`)
+      return undefined
+    }
+    this.checkValidator(op, at, routeKey)
+    const imported = this.integration(op['x-amazon-apigateway-integration'], [...at, 'x-amazon-apigateway-integration'])
+    const security = this.security(op, at, rootSecurity)
+    if (!imported || !security) return undefined
+    const route: RouteInput = path === '/$default' ? { route: '$default', integration: imported.integration } : { method: method as RouteInput['method'], path, integration: imported.integration }
+    if (security.authorization !== 'NONE') route.authorization = security.authorization
+    if (security.apiKeyRequired) route.apiKeyRequired = true
+    if (imported.cacheKeyParameters.length) {
+      if (this.type === 'REST') route.caching = { cacheKeyParameters: imported.cacheKeyParameters }
+      else this.warn([...imported.path, 'cacheKeyParameters'], 'response caching exists on REST APIs only; ignored')
+    }
+    return { route, integrationPath: imported.path }
+  }
+
+  /**
+   * The operation's security (or the document's): API Gateway applies every requirement
+   * listed (an authorizer or IAM, plus the API key), so the entries are merged rather than
+   * read as OpenAPI's alternatives.
+   */
+  private security(op: Obj, at: Path, rootSecurity: unknown): { authorization: AuthorizationInput; apiKeyRequired: boolean } | undefined {
+    const own = op.security !== undefined
+    const list = own ? op.security : rootSecurity
+    const listPath = own ? [...at, 'security'] : ['security']
+    let authorization: AuthorizationInput = 'NONE'
+    let chosen: string | undefined
+    let apiKeyRequired = false
+    let ok = true
+    const choose = (value: AuthorizationInput, label: string, path: Path) => {
+      if (chosen !== undefined && chosen !== label) {
+        this.error(path, `API Gateway applies one authorizer per method: ${chosen} and ${label}`)
+        ok = false
+        return
+      }
+      chosen = label
+      authorization = value
+    }
+    if (list !== undefined) {
+      if (!Array.isArray(list)) {
+        this.error(listPath, 'must be a list of security requirements')
+        return undefined
+      }
+      list.forEach((requirement, i) => {
+        if (!isObj(requirement)) {
+          this.error([...listPath, i], 'a security requirement is an object of scheme names')
+          ok = false
+          return
+        }
+        for (const [name, scopes] of Object.entries(requirement)) {
+          const path = [...listPath, i, name]
+          const scheme = this.schemes.get(name)
+          const scopeList = Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : []
+          if (!scheme) {
+            const schemes = isObj(this.doc.components) && isObj(this.doc.components.securitySchemes) ? this.doc.components.securitySchemes : {}
+            // A scheme that failed to import has its own error already.
+            if (!(name in schemes)) this.error(path, `no security scheme "${name}" in components.securitySchemes`)
+            ok = false
+            continue
+          }
+          if (scheme.kind === 'unsupported') {
+            this.error(path, `${scheme.reason}: Portico will not serve the route without the check (remove the requirement to serve it open)`)
+            ok = false
+          } else if (scheme.kind === 'apiKey') {
+            apiKeyRequired = true
+            if (scopeList.length) this.warn(path, 'API keys have no scopes; ignored')
+          } else if (scheme.kind === 'iam') {
+            choose('AWS_IAM', 'AWS_IAM', path)
+            if (scopeList.length) this.warn(path, 'IAM authorization has no scopes; ignored')
+          } else {
+            const scoped = scheme.type === 'jwt' || scheme.type === 'cognito_user_pools'
+            if (scopeList.length && !scoped) this.warn(path, 'scopes apply to JWT and Cognito authorizers only; ignored')
+            const value = scoped && scopeList.length ? { authorizer: scheme.name, scopes: scopeList } : { authorizer: scheme.name }
+            choose(value, `authorizer "${scheme.name}"`, path)
+          }
+        }
+      })
+    }
+    const auth = op['x-amazon-apigateway-auth']
+    if (auth !== undefined) {
+      const type = isObj(auth) && typeof auth.type === 'string' ? auth.type.toUpperCase() : undefined
+      if (type === 'AWS_IAM') choose('AWS_IAM', 'AWS_IAM', [...at, 'x-amazon-apigateway-auth'])
+      else if (type !== 'NONE') this.error([...at, 'x-amazon-apigateway-auth', 'type'], 'must be NONE or AWS_IAM')
+    }
+    return ok ? { authorization, apiKeyRequired } : undefined
+  }
+
+  // ---------------------------------------------------------------- integrations
+
+  private integration(raw: unknown, at: Path): { integration: IntegrationInput; cacheKeyParameters: string[]; path: Path } | undefined {
+    const resolved = this.deref(raw, at)
+    if (!resolved) return undefined
+    const x = resolved.value
+    const path = resolved.path
+    if (!isObj(x)) {
+      this.error(path, 'must be an object')
+      return undefined
+    }
+    for (const key of Object.keys(x)) if (!INTEGRATION_KEYS.has(key)) this.unknownKey(path, key, 'x-amazon-apigateway-integration')
+    const type = typeof x.type === 'string' ? x.type.toLowerCase() : undefined
+    const p = (key: string) => [...path, key]
+    const cacheKeyParameters: string[] = []
+    if (x.cacheKeyParameters !== undefined) {
+      if (Array.isArray(x.cacheKeyParameters) && x.cacheKeyParameters.every((c) => typeof c === 'string')) cacheKeyParameters.push(...(x.cacheKeyParameters as string[]))
+      else this.error(p('cacheKeyParameters'), 'must be a list of method.request.* parameters')
+    }
+    // cacheNamespace groups cache keys by resource on AWS; Portico keys by route already.
+    if (x.credentials !== undefined) this.warn(p('credentials'), 'Portico invokes with its own AWS credentials (environment); ignored')
+    if (x.contentHandling !== undefined) this.warn(p('contentHandling'), 'payload conversion is not supported; ignored')
+    if (x.tlsConfig !== undefined) this.warn(p('tlsConfig'), 'TLS settings are not supported; ignored')
+    if (x.connectionType !== undefined && String(x.connectionType).toUpperCase() !== 'INTERNET') {
+      this.warn(p('connectionType'), 'Portico has no VPC links: it calls the uri directly; ignored')
+    }
+    if (x.connectionId !== undefined) this.warn(p('connectionId'), 'Portico has no VPC links; ignored')
+
+    let integration: IntegrationInput | undefined
+    switch (type) {
+      case 'aws_proxy':
+        integration = this.lambdaIntegration(x, path)
+        break
+      case 'http_proxy':
+        integration = this.httpProxyIntegration(x, path)
+        break
+      case 'mock':
+        integration = this.mockIntegration(x, path)
+        break
+      case 'http':
+        this.error(
+          p('type'),
+          'HTTP (non-proxy) integrations need mapping templates and integration responses, which Portico does not support yet: use http_proxy (the request and the backend\'s answer pass through unchanged)',
+        )
+        return undefined
+      case 'aws':
+        this.error(p('type'), 'AWS (non-proxy) integrations are not supported yet: use aws_proxy for Lambda functions')
+        return undefined
+      default:
+        this.error(p('type'), x.type === undefined ? 'the integration type is missing: aws_proxy, http_proxy or mock' : `unknown integration type ${JSON.stringify(x.type)}: aws_proxy, http_proxy or mock`)
+        return undefined
+    }
+    if (!integration) return undefined
+    if (x.timeoutInMillis !== undefined) {
+      const ms = this.integer(x.timeoutInMillis, p('timeoutInMillis'))
+      if (ms === undefined) return undefined
+      if (integration.type === 'mock') this.warn(p('timeoutInMillis'), 'a mock integration has no backend to time out; ignored')
+      else integration.timeoutMs = ms
+    }
+    return { integration, cacheKeyParameters, path }
+  }
+
+  /** What proxies ignore: request mapping and integration responses (the backend's answer is passed through). */
+  private proxyExtras(x: Obj, path: Path) {
+    if (x.passthroughBehavior !== undefined) this.warn([...path, 'passthroughBehavior'], 'proxy integrations pass every request through; ignored')
+    if (isObj(x.requestTemplates) ? Object.keys(x.requestTemplates).length : x.requestTemplates !== undefined) {
+      this.warn([...path, 'requestTemplates'], 'proxy integrations do not apply mapping templates; ignored')
+    }
+    if (isObj(x.responses) ? Object.keys(x.responses).length : x.responses !== undefined) {
+      this.warn([...path, 'responses'], 'proxy integrations pass the backend\'s answer through unchanged; integration responses are ignored')
+    }
+  }
+
+  private lambdaIntegration(x: Obj, path: Path): IntegrationInput | undefined {
+    if (x.integrationSubtype !== undefined) {
+      this.error([...path, 'integrationSubtype'], 'AWS service integrations (integrationSubtype) are not supported; aws_proxy integrations call Lambda functions')
+      return undefined
+    }
+    const fn = this.lambdaFunction(x.uri, [...path, 'uri'])
+    if (fn === undefined) return undefined
+    if (x.httpMethod !== undefined && String(x.httpMethod).toUpperCase() !== 'POST') {
+      this.warn([...path, 'httpMethod'], 'Lambda functions are invoked with POST; ignored')
+    }
+    this.proxyExtras(x, path)
+    if (isObj(x.requestParameters) && Object.keys(x.requestParameters).length) {
+      this.warn([...path, 'requestParameters'], 'a Lambda proxy receives the whole request; parameter mappings are ignored')
+    }
+    const integration: IntegrationInput = { type: 'lambda', function: fn }
+    const pfv = x.payloadFormatVersion
+    if (pfv !== undefined && pfv !== '1.0' && pfv !== '2.0') {
+      this.error([...path, 'payloadFormatVersion'], 'must be "1.0" or "2.0"')
+      return undefined
+    }
+    if (this.type === 'HTTP') {
+      // Always explicit on HTTP APIs (AWS requires it), so an export imports back the same.
+      integration.payloadFormatVersion = (pfv as '1.0' | '2.0' | undefined) ?? '2.0'
+    } else if (pfv === '2.0') {
+      integration.payloadFormatVersion = '2.0' // loadModel refuses it, naming the field
+    }
+    return integration
+  }
+
+  private httpProxyIntegration(x: Obj, path: Path): IntegrationInput | undefined {
+    if (typeof x.uri !== 'string') {
+      this.error([...path, 'uri'], 'an http_proxy integration needs a uri (string)')
+      return undefined
+    }
+    let uri = x.uri
+    const renames = new Map<string, string>()
+    const params = x.requestParameters
+    if (params !== undefined && !isObj(params)) this.error([...path, 'requestParameters'], 'must be an object')
+    for (const [target, source] of Object.entries(isObj(params) ? params : {})) {
+      const at = [...path, 'requestParameters', target]
+      const t = /^integration\.request\.(path|querystring|header)\.(.+)$/.exec(target)
+      const s = typeof source === 'string' ? /^method\.request\.(path|querystring|header)\.(.+)$/.exec(source) : null
+      if (t && s && t[1] === 'path' && s[1] === 'path') {
+        renames.set(t[2]!, s[2]!)
+      } else if (t?.[1] === 'path') {
+        this.error(at, `the uri's {${t[2]}} from ${JSON.stringify(source)} cannot be mapped yet: Portico fills {param} from the route's path parameters`)
+      } else if (t && s && t[1] === s[1] && t[2] === s[2]) {
+        // The same query string parameter or header: the proxy forwards it unchanged anyway.
+      } else {
+        this.warn(at, `parameter mapping ${JSON.stringify(source)} is not supported yet; ignored (the proxy forwards the request's own query string and headers)`)
+      }
+    }
+    // integration.request.path.X = method.request.path.Y: the uri's {X} is the route's {Y}.
+    uri = uri.replace(/\{([A-Za-z0-9_]+)(\+?)\}/g, (m, name: string) => (renames.has(name) ? `{${renames.get(name)}}` : m))
+    const integration: IntegrationInput = { type: 'http_proxy', uri }
+    if (x.httpMethod !== undefined) {
+      const method = String(x.httpMethod).toUpperCase()
+      if (['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY'].includes(method)) integration.method = method as 'ANY'
+      else this.error([...path, 'httpMethod'], `unknown method ${JSON.stringify(x.httpMethod)}`)
+    }
+    if (x.payloadFormatVersion !== undefined && x.payloadFormatVersion !== '1.0') {
+      this.warn([...path, 'payloadFormatVersion'], 'HTTP proxies use payload format 1.0; ignored')
+    }
+    this.proxyExtras(x, path)
+    return integration
+  }
+
+  /**
+   * A mock answers with the integration response its request template selects. Portico serves
+   * the static case: a `{"statusCode": N}` template (or none: the default response) and a
+   * response of static headers and body. Anything computed by VTL is an error.
+   */
+  private mockIntegration(x: Obj, path: Path): IntegrationInput | undefined {
+    let status: number | undefined
+    const templates = x.requestTemplates
+    if (templates !== undefined) {
+      if (!isObj(templates)) {
+        this.error([...path, 'requestTemplates'], 'must be an object of templates by content type')
+        return undefined
+      }
+      for (const [contentType, template] of Object.entries(templates)) {
+        const s = staticStatus(template)
+        if (typeof s === 'string') {
+          this.error([...path, 'requestTemplates', contentType], s)
+          return undefined
+        }
+        if (status !== undefined && s !== status) {
+          this.error([...path, 'requestTemplates'], `the templates select different status codes by Content-Type (${status}, ${s}), which Portico cannot do yet`)
+          return undefined
+        }
+        status = s
+      }
+    }
+    if (x.passthroughBehavior !== undefined && String(x.passthroughBehavior).toLowerCase() !== 'when_no_match') {
+      this.warn([...path, 'passthroughBehavior'], 'Portico answers every request, whatever its Content-Type (as when_no_match); ignored')
+    }
+    if (isObj(x.requestParameters) && Object.keys(x.requestParameters).length) {
+      this.warn([...path, 'requestParameters'], 'a mock has no backend request to map; ignored')
+    }
+    const responses = x.responses
+    if (!isObj(responses) || !Object.keys(responses).length) {
+      this.error([...path, 'responses'], 'a mock integration needs responses (at least "default")')
+      return undefined
+    }
+    let key: string | undefined
+    if (status !== undefined) {
+      key = Object.keys(responses).find((pattern) => {
+        if (pattern === 'default') return false
+        try {
+          return new RegExp(`^(?:${pattern})$`).test(String(status))
+        } catch {
+          this.warn([...path, 'responses', pattern], 'not a valid selection pattern; never selected')
+          return false
+        }
+      })
+    }
+    if (key === undefined && 'default' in responses) key = 'default'
+    if (key === undefined) {
+      this.error([...path, 'responses'], `no response matches status ${status} and there is no "default" response`)
+      return undefined
+    }
+    const r = responses[key]
+    const at = [...path, 'responses', key]
+    if (!isObj(r)) {
+      this.error(at, 'an integration response is an object')
+      return undefined
+    }
+    for (const k of Object.keys(r)) {
+      if (k === 'contentHandling') this.warn([...at, k], 'payload conversion is not supported; ignored')
+      else if (k !== 'statusCode' && k !== 'responseParameters' && k !== 'responseTemplates') this.unknownKey(at, k, 'an integration response')
+    }
+    const statusCode = r.statusCode === undefined ? undefined : this.integer(r.statusCode, [...at, 'statusCode'])
+    if (statusCode === undefined) {
+      if (r.statusCode === undefined) this.error([...at, 'statusCode'], 'the method response status is needed')
+      return undefined
+    }
+    const headers: Record<string, string> = {}
+    let failed = false
+    if (r.responseParameters !== undefined) {
+      if (!isObj(r.responseParameters)) {
+        this.error([...at, 'responseParameters'], 'must be an object')
+        return undefined
+      }
+      for (const [param, source] of Object.entries(r.responseParameters)) {
+        const header = /^method\.response\.header\.(.+)$/.exec(param)?.[1]
+        const value = typeof source === 'string' ? /^'(.*)'$/s.exec(source)?.[1] : undefined
+        if (!header) {
+          this.error([...at, 'responseParameters', param], 'only method.response.header.* parameters exist')
+          failed = true
+        } else if (value === undefined) {
+          this.error([...at, 'responseParameters', param], `a mock can only send static values ('...'), not ${JSON.stringify(source)}`)
+          failed = true
+        } else {
+          headers[header] = value
+        }
+      }
+    }
+    let body: string | undefined
+    if (r.responseTemplates !== undefined) {
+      if (!isObj(r.responseTemplates)) {
+        this.error([...at, 'responseTemplates'], 'must be an object of templates by content type')
+        return undefined
+      }
+      const types = Object.keys(r.responseTemplates)
+      // API Gateway picks the template by the client's Accept; Portico serves one.
+      const chosen = types.includes('application/json') ? 'application/json' : types[0]
+      for (const contentType of types) {
+        const template = r.responseTemplates[contentType]
+        const tAt = [...at, 'responseTemplates', contentType]
+        if (contentType !== chosen) {
+          this.warn(tAt, `Portico serves one template per response (${chosen}); ignored`)
+        } else if (typeof template !== 'string') {
+          this.error(tAt, 'a template is a string')
+          failed = true
+        } else if (VTL.test(template)) {
+          this.error(tAt, `the template uses VTL (${JSON.stringify(VTL.exec(template)![0])}), which Portico does not run yet: only static bodies can be served`)
+          failed = true
+        } else {
+          body = template
+          if (contentType !== 'application/json' && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = contentType
+        }
+      }
+    }
+    if (failed) return undefined
+    const integration: IntegrationInput = { type: 'mock', statusCode }
+    if (Object.keys(headers).length) integration.headers = headers
+    if (body !== undefined && body !== '') integration.body = body
+    return integration
+  }
+
+  /**
+   * A Lambda integration or authorizer URI → the function a Portico config names: a local
+   * function (created from lambdaMapping) or the function ARN (invoked remotely).
+   */
+  private lambdaFunction(uri: unknown, at: Path): string | undefined {
+    if (typeof uri !== 'string') {
+      this.error(at, uri === undefined ? 'the Lambda invocation URI is missing' : 'must be a string (CloudFormation functions such as Fn::Sub are not resolved: give the resolved URI)')
+      return undefined
+    }
+    // REST: the invocation URI; HTTP APIs also take the function ARN itself.
+    const fnArn = LAMBDA_INVOCATION_URI.exec(uri)?.[1] ?? (LAMBDA_ARN.test(uri) ? uri : undefined)
+    if (fnArn === undefined) {
+      this.error(at, 'not a Lambda invocation URI (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/<function ARN>/invocations)')
+      return undefined
+    }
+    const name = functionName(fnArn)
+    const mapping = this.opts.lambdaMapping ?? {}
+    const key = fnArn in mapping ? fnArn : name !== undefined && name in mapping ? name : undefined
+    if (key !== undefined) {
+      this.usedMappings.add(key)
+      const entry = this.localFunction(name ?? 'fn', mapping[key]!, fnArn)
+      if (!this.functionOrigins.has(entry)) this.functionOrigins.set(entry, at)
+      return entry
+    }
+    if (LAMBDA_ARN.test(fnArn)) return fnArn
+    this.error(at, `"${fnArn}" is not a Lambda function ARN: map it to a local handler with lambdaMapping (${name ? `"${name}"` : 'the ARN'} → "module.export")`)
+    return undefined
+  }
+
+  /** A `functions` entry named after the Lambda function; one per distinct function ARN. */
+  private localFunction(name: string, handler: string, fnArn: string): string {
+    const known = this.functionKeys.get(fnArn)
+    if (known) return known
+    let base = name.replace(/[^A-Za-z0-9_-]/g, '-')
+    if (!/^[A-Za-z]/.test(base)) base = `fn-${base}`
+    let entry = base
+    for (let i = 2; this.functions[entry] && this.functions[entry]!.handler !== handler; i++) entry = `${base}-${i}`
+    this.functions[entry] = { handler }
+    this.functionKeys.set(fnArn, entry)
+    return entry
+  }
+
+  // ---------------------------------------------------------------- values
+
+  /** An integer given as a number or a numeric string (AWS writes both). */
+  private integer(v: unknown, at: Path): number | undefined {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : NaN
+    if (!Number.isInteger(n)) {
+      this.error(at, `must be an integer, not ${JSON.stringify(v)}`)
+      return undefined
+    }
+    return n
+  }
+}
+
+/** A security scheme name as an authorizer name (letters, digits, _ and -). */
+function authorizerName(key: string): string {
+  const name = key.replace(/[^\w-]/g, '_').slice(0, 128)
+  return /^[A-Za-z]/.test(name) ? name : `a${name}`.slice(0, 128)
+}
+
+/**
+ * The function name of a Lambda ARN (`arn:aws:lambda:r:acct:function:NAME[:qualifier]`), or of
+ * a CloudFormation reference left in the URI (`${Name.Arn}` → Name), for lambdaMapping.
+ */
+function functionName(fnArn: string): string | undefined {
+  const ref = /^\$\{([A-Za-z0-9]+)(?:\.Arn)?\}$/.exec(fnArn)
+  if (ref) return ref[1]
+  const name = /^arn:aws[a-z-]*:lambda:[^:]*:[^:]*:function:([^:]+)/.exec(fnArn)?.[1]
+  return name && !name.includes('${') ? name : undefined
+}
+
+/** The status a static mock request template selects, or why it is not static. */
+function staticStatus(template: unknown): number | string {
+  if (typeof template !== 'string') return 'a mapping template is a string'
+  if (VTL.test(template)) {
+    return `the template uses VTL (${JSON.stringify(VTL.exec(template)![0])}), which Portico does not run yet: only a static {"statusCode": N} selects a mock response`
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(template)
+  } catch {
+    return 'not a static JSON template: a mock request template is {"statusCode": N}'
+  }
+  const s = isObj(parsed) ? parsed.statusCode : undefined
+  const n = typeof s === 'number' ? s : typeof s === 'string' && /^\d{3}$/.test(s) ? Number(s) : NaN
+  if (!Number.isInteger(n) || n < 100 || n > 599) return 'a mock request template sets "statusCode" (100-599)'
+  return n
+}
+
+/** The model (components.schemas name) of an operation's JSON body, for warnings. */
+function bodyModel(op: Obj): string | undefined {
+  const body = op.requestBody
+  const content = isObj(body) && isObj(body.content) ? body.content : undefined
+  const media = content ? (content['application/json'] ?? Object.values(content)[0]) : undefined
+  const schema = isObj(media) && isObj(media.schema) ? media.schema : undefined
+  const ref = typeof schema?.$ref === 'string' ? schema.$ref : undefined
+  return ref?.startsWith('#/components/schemas/') ? ref.slice('#/components/schemas/'.length) : undefined
+}

@@ -1,0 +1,36 @@
+/** Token buckets in memory: exact, single process (tests, demos, one instance). */
+import type { RateLimiter, TakeResult } from '../ports.ts'
+
+/** Refills a bucket to `now` and takes one token when there is one. Shared by the stores. */
+export function takeFromBucket(
+  state: { tokens: number; updatedAt: number } | undefined,
+  limit: { rateLimit: number; burstLimit: number },
+  now: number,
+): { state: { tokens: number; updatedAt: number }; result: TakeResult } {
+  const burst = limit.burstLimit
+  const rate = limit.rateLimit
+  const elapsed = state ? Math.max(0, now - state.updatedAt) : 0
+  // Float sums drift (ten refills of 0.1 make 0.9999999999999999): snap to a micro-token grid.
+  let tokens = state ? Math.min(burst, Math.round((state.tokens + (elapsed / 1000) * rate) * 1e6) / 1e6) : burst
+  const allowed = tokens >= 1
+  if (allowed) tokens -= 1
+  const perToken = rate > 0 ? 1000 / rate : Infinity
+  const retryAfterMs = allowed ? 0 : Math.ceil((1 - tokens) * perToken)
+  const resetMs = rate > 0 ? Math.ceil((burst - tokens) * perToken) : burst - tokens > 0 ? Infinity : 0
+  // A clock behind the last writer's must not move the bucket back (it would refill twice).
+  return { state: { tokens, updatedAt: state ? Math.max(state.updatedAt, now) : now }, result: { allowed, remaining: Math.floor(tokens), retryAfterMs, resetMs } }
+}
+
+export function memoryRateLimiter(maxBuckets = 100_000): RateLimiter {
+  const buckets = new Map<string, { tokens: number; updatedAt: number }>()
+  return {
+    async take(key, limit, now) {
+      const { state, result } = takeFromBucket(buckets.get(key), limit, now)
+      buckets.delete(key)
+      buckets.set(key, state)
+      // A full bucket carries no information: the oldest entries can go.
+      if (buckets.size > maxBuckets) buckets.delete(buckets.keys().next().value!)
+      return result
+    },
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * A connection to Redis (node-redis over TCP, TLS for rediss://) with what the stores need:
+ * raw commands, MULTI, and Lua scripts run by EVALSHA with an EVAL fallback.
+ */
+import { createHash } from 'node:crypto'
+import { createClient, RESP_TYPES } from 'redis'
+import type { Logger } from '../../core/deps.ts'
+
+/** A command argument (binary values as Buffers). */
+export type RedisArg = string | Buffer
+
+/** A Lua script and its SHA-1, the name Redis caches it under. */
+export interface LuaScript {
+  source: string
+  sha: string
+}
+
+/** Declares a script (hashed once, loaded into Redis on first use). */
+export function luaScript(source: string): LuaScript {
+  return { source, sha: createHash('sha1').update(source).digest('hex') }
+}
+
+/** What the stores use of a connection. Replies are RESP2/RESP3-neutral (strings, integers, arrays, null). */
+export interface RedisConnection {
+  /** Prefix of every key the stores write. */
+  prefix: string
+  command<T = unknown>(args: RedisArg[], opts?: { binary?: boolean }): Promise<T>
+  /** Runs the commands in one MULTI/EXEC: all of them or none. */
+  multi(commands: RedisArg[][]): Promise<unknown[]>
+  /** Runs a script atomically (EVALSHA; EVAL when the server does not have it cached). */
+  eval<T = unknown>(script: LuaScript, keys: RedisArg[], args: RedisArg[], opts?: { binary?: boolean }): Promise<T>
+  close(): Promise<void>
+}
+
+export interface RedisConnectOptions {
+  /** Key prefix. Default "portico:". */
+  prefix?: string
+  logger?: Logger
+  /** How long connecting may take at open. Default 5000 ms. */
+  connectTimeoutMs?: number
+  /** Commands allowed to wait for a reply at once before new ones fail. Default 100000. */
+  maxQueuedCommands?: number
+}
+
+/** Where a URL points, without its credentials (for logs and errors). */
+export function redisTarget(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.protocol}//${u.host}${u.pathname.length > 1 ? u.pathname : ''}`
+  } catch {
+    return 'redis (unparsable URL)'
+  }
+}
+
+const binaryReplies = { [RESP_TYPES.BLOB_STRING]: Buffer } as const
+
+/**
+ * Connects to `url` (redis://[user:password@]host:port[/db], rediss:// for TLS).
+ * @throws Error naming the host (never the password) when Redis cannot be reached in time
+ */
+export async function connectRedis(url: string, opts: RedisConnectOptions = {}): Promise<RedisConnection> {
+  const target = redisTarget(url)
+  const connectTimeout = opts.connectTimeoutMs ?? 5000
+  const client = createClient({
+    url,
+    // While disconnected, commands fail at once instead of queueing: the features' store
+    // policy (fail open or closed) then applies right away, and memory cannot pile up.
+    disableOfflineQueue: true,
+    commandsQueueMaxLength: opts.maxQueuedCommands ?? 100_000,
+    socket: {
+      connectTimeout,
+      // Back off up to 2 s between attempts, forever: a gateway outlives a Redis restart.
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
+    },
+  })
+  // node-redis emits 'error' on every failed attempt; without a listener Node would crash.
+  // Log a state change once rather than each retry.
+  let down = false
+  // Until the first connection is made, an error fails the open (a wrong host or port is a
+  // configuration mistake to report at start, not to retry forever).
+  let failOpen: ((err: Error) => void) | undefined
+  client.on('error', (err: Error) => {
+    if (failOpen) return failOpen(err)
+    if (down) return
+    down = true
+    opts.logger?.error('redis store unreachable', { target, error: err.message })
+  })
+  client.on('ready', () => {
+    if (!down) return
+    down = false
+    opts.logger?.info('redis store reconnected', { target })
+  })
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise((_, reject) => {
+        failOpen = reject
+        timer = setTimeout(() => reject(new Error(`timed out after ${connectTimeout} ms`)), connectTimeout)
+      }),
+    ])
+  } catch (err) {
+    client.destroy()
+    throw new Error(`cannot connect to the Redis store at ${target}: ${(err as Error).message}`)
+  } finally {
+    failOpen = undefined
+    clearTimeout(timer)
+  }
+
+  const command = <T>(args: RedisArg[], o?: { binary?: boolean }): Promise<T> =>
+    client.sendCommand(args, o?.binary ? { typeMapping: binaryReplies } : undefined) as Promise<T>
+  let closed = false
+  return {
+    prefix: opts.prefix ?? 'portico:',
+    command,
+    async multi(commands) {
+      const m = client.multi()
+      for (const c of commands) m.addCommand(c)
+      return (await m.exec()) as unknown[]
+    },
+    async eval<T>(script: LuaScript, keys: RedisArg[], args: RedisArg[], o?: { binary?: boolean }): Promise<T> {
+      const tail = [String(keys.length), ...keys, ...args]
+      try {
+        return await command<T>(['EVALSHA', script.sha, ...tail], o)
+      } catch (err) {
+        // A restarted or flushed server has forgotten the script; EVAL runs and caches it.
+        if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err
+        return command<T>(['EVAL', script.source, ...tail], o)
+      }
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      try {
+        await client.close()
+      } catch {
+        client.destroy()
+      }
+    },
+  }
+}

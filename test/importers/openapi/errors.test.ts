@@ -1,0 +1,219 @@
+/** Documents Portico cannot serve: each problem is an error with its JSON path, all at once. */
+import { describe, expect, it } from 'vitest'
+import { importOpenApi, isOpenApiDocument } from '../../../src/importers/openapi.ts'
+import { ConfigError, type ConfigIssue } from '../../../src/model/load.ts'
+
+function issues(doc: unknown, opts = {}): ConfigIssue[] {
+  try {
+    importOpenApi(doc, opts)
+  } catch (e) {
+    if (e instanceof ConfigError) return e.issues
+    throw e
+  }
+  throw new Error('the document was accepted')
+}
+
+const lambdaUri = (fn: string) => `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${fn}/invocations`
+const mock = { type: 'mock', requestTemplates: { 'application/json': '{"statusCode": 200}' }, responses: { default: { statusCode: '200' } } }
+const op = (integration: unknown, extra: Record<string, unknown> = {}) => ({ responses: {}, 'x-amazon-apigateway-integration': integration, ...extra })
+const doc = (paths: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ openapi: '3.0.1', info: { title: 't', version: '1' }, paths, ...extra })
+
+describe('what is not an OpenAPI 3 document', () => {
+  it.each([
+    ['a list', [], [{ path: [], message: 'not an OpenAPI document: expected an object' }]],
+    ['Swagger 2.0', { swagger: '2.0', paths: {} }, [{ path: ['swagger'], message: 'OpenAPI 2.0 (Swagger) is not supported: convert the document to OpenAPI 3 (API Gateway exports either; choose oas30)' }]],
+    ['no version', { paths: {} }, [{ path: ['openapi'], message: 'not an OpenAPI document: "openapi" (the version, e.g. 3.0.1) is missing' }]],
+    ['OpenAPI 4', { openapi: '4.0.0', paths: {} }, [{ path: ['openapi'], message: 'OpenAPI 4.0.0 is not supported (3.0 and 3.1 are)' }]],
+    ['no paths', { openapi: '3.1.0', info: { title: 'x' } }, [{ path: ['paths'], message: 'an API Gateway definition needs "paths" (an object of path items)' }]],
+  ])('%s', (_, input, expected) => {
+    expect(issues(input)).toEqual(expected)
+  })
+
+  it('isOpenApiDocument: 3.0 / 3.1 with paths only (YAML may read the version as a number)', () => {
+    expect(isOpenApiDocument({ openapi: '3.0.3', paths: {} })).toBe(true)
+    expect(isOpenApiDocument({ openapi: 3.1, paths: {} })).toBe(true)
+    expect(isOpenApiDocument({ openapi: '3.1.0' })).toBe(false)
+    expect(isOpenApiDocument({ swagger: '2.0', paths: {} })).toBe(false)
+    expect(isOpenApiDocument({ apis: [{ name: 'x', type: 'REST' }] })).toBe(false)
+    expect(isOpenApiDocument('openapi: 3.0.1')).toBe(false)
+  })
+})
+
+describe('integrations Portico cannot serve', () => {
+  it('reports every problem with its path', () => {
+    const bad = doc({
+      '/aws': { post: op({ type: 'aws', uri: lambdaUri('f'), httpMethod: 'POST' }) },
+      '/odd': { get: op({ type: 'vpc' }) },
+      '/sqs': { post: op({ type: 'aws_proxy', integrationSubtype: 'SQS-SendMessage', uri: 'x' }) },
+      '/s3': { get: op({ type: 'aws_proxy', uri: 'arn:aws:apigateway:us-east-1:s3:path/bucket/key' }) },
+      '/sub': { get: op({ type: 'aws_proxy', uri: { 'Fn::Sub': 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations' } }) },
+      '/cfn': { get: op({ type: 'aws_proxy', uri: 'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${GetPets.Arn}/invocations' }) },
+      '/vtl': { get: op({ ...mock, requestTemplates: { 'application/json': '#if($input.params("x") == "1"){"statusCode": 200}#else{"statusCode": 500}#end' } }) },
+      '/vtl-body': { get: op({ ...mock, responses: { default: { statusCode: '200', responseTemplates: { 'application/json': '{"id": "$context.requestId"}' } } } }) },
+      '/no-match': { get: op({ ...mock, requestTemplates: { 'application/json': '{"statusCode": 404}' }, responses: { '2\\d{2}': { statusCode: '200' } } }) },
+      '/dynamic-header': { get: op({ ...mock, responses: { default: { statusCode: '200', responseParameters: { 'method.response.header.X-Id': 'integration.response.header.id' } } } }) },
+      '/uri-from-query/{id}': {
+        get: op({ type: 'http_proxy', uri: 'http://backend/{stage}', requestParameters: { 'integration.request.path.stage': 'method.request.querystring.version' } }),
+      },
+      '/timeout': { get: op({ type: 'http_proxy', uri: 'http://backend', timeoutInMillis: '5s' }) },
+      '/ref': { get: op({ $ref: '#/components/x-amazon-apigateway-integrations/missing' }) },
+      '/remote-ref': { get: op({ $ref: 'other.yaml#/integrations/x' }) },
+      '/trace': { trace: op(mock) },
+      '/bad/{a}{b}': { get: op(mock) },
+    })
+    expect(issues(bad)).toEqual([
+      { path: ['paths', '/aws', 'post', 'x-amazon-apigateway-integration', 'type'], message: 'AWS (non-proxy) integrations are not supported yet: use aws_proxy for Lambda functions' },
+      { path: ['paths', '/odd', 'get', 'x-amazon-apigateway-integration', 'type'], message: 'unknown integration type "vpc": aws_proxy, http_proxy or mock' },
+      {
+        path: ['paths', '/sqs', 'post', 'x-amazon-apigateway-integration', 'integrationSubtype'],
+        message: 'AWS service integrations (integrationSubtype) are not supported; aws_proxy integrations call Lambda functions',
+      },
+      {
+        path: ['paths', '/s3', 'get', 'x-amazon-apigateway-integration', 'uri'],
+        message: 'not a Lambda invocation URI (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/<function ARN>/invocations)',
+      },
+      {
+        path: ['paths', '/sub', 'get', 'x-amazon-apigateway-integration', 'uri'],
+        message: 'must be a string (CloudFormation functions such as Fn::Sub are not resolved: give the resolved URI)',
+      },
+      {
+        path: ['paths', '/cfn', 'get', 'x-amazon-apigateway-integration', 'uri'],
+        message: '"${GetPets.Arn}" is not a Lambda function ARN: map it to a local handler with lambdaMapping ("GetPets" → "module.export")',
+      },
+      {
+        path: ['paths', '/vtl', 'get', 'x-amazon-apigateway-integration', 'requestTemplates', 'application/json'],
+        message: 'the template uses VTL ("#if"), which Portico does not run yet: only a static {"statusCode": N} selects a mock response',
+      },
+      {
+        path: ['paths', '/vtl-body', 'get', 'x-amazon-apigateway-integration', 'responses', 'default', 'responseTemplates', 'application/json'],
+        message: 'the template uses VTL ("$context"), which Portico does not run yet: only static bodies can be served',
+      },
+      { path: ['paths', '/no-match', 'get', 'x-amazon-apigateway-integration', 'responses'], message: 'no response matches status 404 and there is no "default" response' },
+      {
+        path: ['paths', '/dynamic-header', 'get', 'x-amazon-apigateway-integration', 'responses', 'default', 'responseParameters', 'method.response.header.X-Id'],
+        message: 'a mock can only send static values (\'...\'), not "integration.response.header.id"',
+      },
+      {
+        path: ['paths', '/uri-from-query/{id}', 'get', 'x-amazon-apigateway-integration', 'requestParameters', 'integration.request.path.stage'],
+        message: 'the uri\'s {stage} from "method.request.querystring.version" cannot be mapped yet: Portico fills {param} from the route\'s path parameters',
+      },
+      { path: ['paths', '/timeout', 'get', 'x-amazon-apigateway-integration', 'timeoutInMillis'], message: 'must be an integer, not "5s"' },
+      { path: ['paths', '/ref', 'get', 'x-amazon-apigateway-integration', '$ref'], message: '"#/components/x-amazon-apigateway-integrations/missing" points to nothing in the document' },
+      { path: ['paths', '/remote-ref', 'get', 'x-amazon-apigateway-integration', '$ref'], message: 'only references inside the document (#/...) are supported, not "other.yaml#/integrations/x"' },
+      { path: ['paths', '/trace', 'trace'], message: 'API Gateway has no TRACE method' },
+      { path: ['paths', '/bad/{a}{b}'], message: 'path part "{a}{b}" is not valid: use letters, digits, _ - . , : or a whole-segment {param} / {param+}' },
+    ])
+  })
+
+  it('maps a CloudFormation reference to a local handler when lambdaMapping names it', () => {
+    const { config } = importOpenApi(doc({ '/cfn': { get: op({ type: 'aws_proxy', uri: 'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${GetPets.Arn}/invocations' }) } }), {
+      lambdaMapping: { GetPets: 'src/pets.list' },
+    })
+    expect(config.functions).toEqual({ GetPets: { handler: 'src/pets.list' } })
+    expect(config.apis[0]!.routes![0]!.integration).toEqual({ type: 'lambda', function: 'GetPets' })
+  })
+})
+
+describe('security Portico cannot enforce', () => {
+  it('refuses routes that need an unenforceable scheme, several authorizers, or an unknown one', () => {
+    const schemes = {
+      bearer: { type: 'http', scheme: 'bearer' },
+      sigv4: { type: 'apiKey', name: 'Authorization', in: 'header', 'x-amazon-apigateway-authtype': 'awsSigv4' },
+      lambda: { type: 'apiKey', name: 'Authorization', in: 'header', 'x-amazon-apigateway-authorizer': { type: 'token', authorizerUri: lambdaUri('auth') } },
+      odd: { type: 'apiKey', name: 'X', in: 'header', 'x-amazon-apigateway-authorizer': { type: 'saml' } },
+    }
+    const bad = doc(
+      {
+        '/a': { get: op(mock, { security: [{ bearer: [] }] }) },
+        '/b': { get: op(mock, { security: [{ sigv4: [] }, { lambda: [] }] }) },
+        '/c': { get: op(mock, { security: [{ nope: [] }] }) },
+        '/d': { get: op(mock, { 'x-amazon-apigateway-auth': { type: 'COGNITO' } }) },
+      },
+      { components: { securitySchemes: schemes }, 'x-amazon-apigateway-gateway-responses': { NOT_A_TYPE: {} } },
+    )
+    let error: unknown
+    try {
+      importOpenApi(bad)
+    } catch (e) {
+      error = e
+    }
+    expect((error as ConfigError).issues).toEqual([
+      { path: ['x-amazon-apigateway-gateway-responses', 'NOT_A_TYPE'], message: expect.stringMatching(/^unknown gateway response type \(DEFAULT_4XX, DEFAULT_5XX, .*, WAF_FILTERED\)$/) },
+      { path: ['components', 'securitySchemes', 'odd', 'x-amazon-apigateway-authorizer', 'type'], message: 'unknown authorizer type "saml": token, request, jwt or cognito_user_pools' },
+      {
+        path: ['paths', '/a', 'get', 'security', 0, 'bearer'],
+        message:
+          'a security scheme of type http without x-amazon-apigateway-authorizer, which API Gateway does not enforce: Portico will not serve the route without the check (remove the requirement to serve it open)',
+      },
+      { path: ['paths', '/b', 'get', 'security', 1, 'lambda'], message: 'API Gateway applies one authorizer per method: AWS_IAM and authorizer "lambda"' },
+      { path: ['paths', '/c', 'get', 'security', 0, 'nope'], message: 'no security scheme "nope" in components.securitySchemes' },
+      { path: ['paths', '/d', 'get', 'x-amazon-apigateway-auth', 'type'], message: 'must be NONE or AWS_IAM' },
+    ])
+  })
+
+  it('the document\'s security applies to operations without their own; an empty list opens one', () => {
+    const schemes = { api_key: { type: 'apiKey', name: 'x-api-key', in: 'header' } }
+    const { config, warnings } = importOpenApi(
+      doc({ '/a': { get: op(mock) }, '/b': { get: op(mock, { security: [] }) } }, { components: { securitySchemes: schemes }, security: [{ api_key: [] }] }),
+    )
+    expect(config.apis[0]!.routes!.map((r) => r.apiKeyRequired ?? false)).toEqual([true, false])
+    expect(warnings).toEqual([])
+  })
+})
+
+describe('what is ignored is said', () => {
+  it('warns about unknown API Gateway extensions and keys, unused mappings and operations without an integration', () => {
+    const { config, warnings } = importOpenApi(
+      doc(
+        {
+          '/a': {
+            get: op(mock, { 'x-amazon-apigateway-documentation': {}, 'x-internal': true }),
+            post: { responses: {} },
+            'x-amazon-apigateway-foo': 1,
+          },
+          '/p/{id}': {
+            get: op({
+              type: 'http_proxy',
+              uri: 'http://backend/items/{item}',
+              requestParameters: {
+                'integration.request.path.item': 'method.request.path.id',
+                'integration.request.header.x-user': 'method.request.header.x-caller',
+                'integration.request.querystring.v': "'2'",
+              },
+              tlsConfig: { insecureSkipVerification: true },
+              connectionType: 'VPC_LINK',
+              cacheKeyParameters: ['method.request.path.id'],
+              cacheNamespace: 'abc123',
+            }),
+          },
+        },
+        {
+          'x-amazon-apigateway-endpoint-configuration': { disableExecuteApiEndpoint: true },
+          'x-amazon-apigateway-minimum-compression-size': 1024,
+          x_typo: 1,
+        },
+      ),
+      { lambdaMapping: { unused: 'x.y' } },
+    )
+    expect(warnings).toEqual([
+      'x-amazon-apigateway-endpoint-configuration: x-amazon-apigateway-endpoint-configuration is not supported by Portico; ignored',
+      'x-amazon-apigateway-minimum-compression-size: x-amazon-apigateway-minimum-compression-size is not supported by Portico; ignored',
+      'x_typo: not a key of an OpenAPI document; ignored',
+      'paths./a.get.x-amazon-apigateway-documentation: x-amazon-apigateway-documentation is not supported by Portico; ignored',
+      'paths./a.post: no x-amazon-apigateway-integration: POST /a is not imported (it has nothing to call)',
+      'paths./a.x-amazon-apigateway-foo: x-amazon-apigateway-foo is not supported by Portico; ignored',
+      'paths./p/{id}.get.x-amazon-apigateway-integration.tlsConfig: TLS settings are not supported; ignored',
+      'paths./p/{id}.get.x-amazon-apigateway-integration.connectionType: Portico has no VPC links: it calls the uri directly; ignored',
+      'paths./p/{id}.get.x-amazon-apigateway-integration.requestParameters.integration.request.header.x-user: parameter mapping "method.request.header.x-caller" is not supported yet; ignored (the proxy forwards the request\'s own query string and headers)',
+      'paths./p/{id}.get.x-amazon-apigateway-integration.requestParameters.integration.request.querystring.v: parameter mapping "\'2\'" is not supported yet; ignored (the proxy forwards the request\'s own query string and headers)',
+      'lambdaMapping.unused: no Lambda URI of the document names this function; unused',
+    ])
+    // The integration's {item} is the route's {id}; its cache key parameters are the route's.
+    expect(config.apis[0]!.routes![1]).toEqual({
+      method: 'GET',
+      path: '/p/{id}',
+      integration: { type: 'http_proxy', uri: 'http://backend/items/{id}' },
+      caching: { cacheKeyParameters: ['method.request.path.id'] },
+    })
+  })
+})
