@@ -9,6 +9,7 @@ import { dirname, relative, resolve, sep } from 'node:path'
 import { ConfigError, loadModel, type ConfigIssue } from '../model/load.ts'
 import { readConfigDocument } from '../model/load-file.ts'
 import { parseHandler } from '../integrations/lambda/invoke-local.ts'
+import { isPythonTarget } from '../integrations/lambda/invoke-python.ts'
 
 /** Tried in this order, as the Node loader does, so a TypeScript source wins over built JS. */
 const EXTENSIONS = ['.ts', '.mts', '.mjs', '.js', '.cjs']
@@ -55,6 +56,13 @@ export async function buildWorkersEntry(configFile: string, outFile: string = DE
     const handler = fn.config.handler
     if (handler === undefined) continue
     const { modulePath } = parseHandler(handler)
+    if (isPythonTarget({ name, config: fn.config }, configDir)) {
+      issues.push({
+        path: ['functions', name, 'handler'],
+        message: `function "${name}": Python handlers (${modulePath}.py) need Node or Bun (portico start, or bun); Cloudflare Workers cannot start a Python process`,
+      })
+      continue
+    }
     if (imports.has(modulePath)) continue
     const file = findModule(resolve(configDir, modulePath))
     if (!file) {

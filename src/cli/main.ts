@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { ConfigError, formatIssue, type GatewayModel } from '../model/load.ts'
-import { loadConfigFile } from '../model/load-file.ts'
+import { loadConfigFile, type LoadFileOptions } from '../model/load-file.ts'
 import { configJsonSchema } from '../model/json-schema.ts'
 import { REFERENCE_START, withReference } from '../model/reference.ts'
 import { routeTable, formatTable } from './routes.ts'
@@ -22,12 +22,19 @@ Commands:
   routes     print the route table
   build      generate the Workers entry (bundles the config and local handlers)
   schema     write the config's JSON Schema (for editor completion)
+  export     write the running model as OpenAPI with x-amazon-apigateway-* extensions
   keys       create, list and revoke API keys (against a running gateway or a store)
   usage      show a usage plan's usage per key and day (get-usage)
 
 Run "portico <command> --help" for a command's options.
 Config files: portico.yaml, portico.yml, portico.json or portico.config.ts in the current
-directory, unless --config names one.`,
+directory, unless --config names one. A serverless.yml (recognised by its content) and an
+OpenAPI 3 document with x-amazon-apigateway-* extensions are read too:
+  --stage <name>            serverless: the stage (default provider.stage, then dev);
+                            OpenAPI: the stage to serve
+  --region <name>           serverless: the region
+  --lambda-mapping a=m.fn   OpenAPI: run Lambda function a (name or ARN) as local handler m.fn
+                            (repeatable)`,
   start: `portico start [--config <file>] [--port 8787] [--host 127.0.0.1] [--store <spec>] [--watch] [--quiet]
 
 Serves the config on Node.js. PORT and HOST are read from the environment too.
@@ -67,8 +74,10 @@ function findConfig(given: string | undefined): string {
 
 class CliError extends Error {}
 
+let loadOptions: LoadFileOptions = {}
+
 async function load(file: string): Promise<GatewayModel> {
-  const { model, warnings } = await loadConfigFile(file)
+  const { model, warnings } = await loadConfigFile(file, loadOptions)
   for (const w of warnings) console.error(`warning: ${w}`)
   return model
 }
@@ -79,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
   // These parse their own options.
   if (command === 'keys') return (await import('./keys.ts')).keysCommand(argv.slice(1))
   if (command === 'usage') return (await import('./usage.ts')).usageCommand(argv.slice(1))
+  if (command === 'export') return (await import('../exporters/cli.ts')).exportCommand(argv.slice(1))
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     console.log(HELP.main)
     return command ? 0 : 1
@@ -87,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`portico: unknown command "${command}"\n\n${HELP.main}`)
     return 1
   }
-  let values: Record<string, string | boolean | undefined>
+  let values: Record<string, string | boolean | string[] | undefined>
   try {
     values = parseArgs({
       args: argv.slice(1),
@@ -99,6 +109,9 @@ export async function main(argv: string[]): Promise<number> {
         quiet: { type: 'boolean', short: 'q' },
         watch: { type: 'boolean', short: 'w' },
         store: { type: 'string' },
+        stage: { type: 'string' },
+        region: { type: 'string' },
+        'lambda-mapping': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -110,6 +123,20 @@ export async function main(argv: string[]): Promise<number> {
   if (values.help) {
     console.log(HELP[command])
     return 0
+  }
+  const mapping: Record<string, string> = {}
+  for (const pair of (values['lambda-mapping'] as unknown as string[] | undefined) ?? []) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0 || eq === pair.length - 1) {
+      console.error(`portico ${command}: --lambda-mapping takes function=module.export, not "${pair}"`)
+      return 1
+    }
+    mapping[pair.slice(0, eq)] = pair.slice(eq + 1)
+  }
+  loadOptions = {
+    stage: values.stage as string | undefined,
+    region: values.region as string | undefined,
+    lambdaMapping: Object.keys(mapping).length ? mapping : undefined,
   }
   try {
     switch (command) {
@@ -159,6 +186,7 @@ export async function main(argv: string[]): Promise<number> {
           hostname: (values.host as string | undefined) ?? process.env.HOST,
           watch: Boolean(values.watch),
           store: values.store as string | undefined,
+          load: loadOptions,
         })
         console.error(banner(running.gateway.model, running.url, file, running.store))
         const stop = () => {

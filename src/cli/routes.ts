@@ -39,8 +39,7 @@ export function routeTable(model: GatewayModel, base = ''): RouteRow[] {
               : `${route.authorization.authorizer.config.type}:${route.authorization.authorizer.name}${route.authorization.scopes.length ? ` [${route.authorization.scopes.join(' ')}]` : ''}`,
           apiKey: route.apiKeyRequired ? 'required' : '-',
           cache: cacheColumn(stage, route),
-          // Filled in as throttling is configured.
-          throttle: '-',
+          throttle: throttleColumn(model, api.id, stage, route),
         })
       }
     }
@@ -68,4 +67,12 @@ function cacheColumn(stage: CompiledStage, route: CompiledRoute): string {
   if (!on) return '-'
   const keys = route.caching.keyParameters.map((k) => `${k.in}.${k.name}`)
   return `${ttl}s${keys.length ? ` [${keys.join(' ')}]` : ''}${route.caching.perCaller ? ' per caller' : ''}`
+}
+
+/** "50/s burst 100" for the route or stage throttle, plus "+plan" where a usage plan covers the stage. */
+function throttleColumn(model: GatewayModel, apiId: string, stage: CompiledStage, route: CompiledRoute): string {
+  const t = route.throttle ?? stage.throttle
+  const own = t ? `${t.rateLimit}/s burst ${t.burstLimit}` : ''
+  const planned = route.apiKeyRequired && model.usagePlans.some((p) => p.apiStages.some((s) => s.apiId === apiId && s.stage === stage.name))
+  return [own, planned ? '+plan' : ''].filter(Boolean).join(' ') || '-'
 }

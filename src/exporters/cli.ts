@@ -11,6 +11,7 @@ import { ConfigError, formatIssue } from '../model/load.ts'
 import { loadConfigFile } from '../model/load-file.ts'
 import { ExportError, exportOpenApiDocument } from './openapi.ts'
 
+/** The --help text of `portico export` (for the main help too). */
 export const EXPORT_HELP = `portico export openapi [--config <file>] [--api <name>] [--out <file>] [--format yaml|json]
 
 Writes an API of the config as OpenAPI 3.0 with API Gateway's extensions

@@ -91,6 +91,7 @@ const INTEGRATION_KEYS = new Set([
   'cacheNamespace',
   'tlsConfig',
   'integrationSubtype',
+  'responseParameters',
 ])
 const AUTHORIZER_KEYS = new Set([
   'type',
@@ -171,6 +172,11 @@ class OpenApiImporter {
   private readonly schemes = new Map<string, Scheme>()
   private type: 'REST' | 'HTTP' = 'REST'
   private validators: Record<string, { body: boolean; params: boolean }> = {}
+  /** Where the config's routes (by index), integrations, authorizers and functions came from. */
+  private readonly routeOrigins: Path[] = []
+  private readonly integrationOrigins: Path[] = []
+  private readonly authorizerOrigins = new Map<string, Path>()
+  private readonly functionOrigins = new Map<string, Path>()
   private readonly doc: Obj
   private readonly opts: OpenApiImportOptions
 
@@ -244,12 +250,6 @@ class OpenApiImporter {
     return { config, warnings: this.warnings, origin: (path) => this.origin(path) }
   }
 
-  /** Document paths of the config's routes (by index) and authorizers (by name). */
-  private readonly routeOrigins: Path[] = []
-  private readonly integrationOrigins: Path[] = []
-  private readonly authorizerOrigins = new Map<string, Path>()
-  private readonly functionOrigins = new Map<string, Path>()
-
   private origin(path: (string | number)[]): Path | undefined {
     const [top, apiIndex, field, key, ...rest] = path
     if (top === 'functions' && typeof apiIndex === 'string') return this.functionOrigins.get(apiIndex)
@@ -273,7 +273,7 @@ class OpenApiImporter {
       case 'name':
         return this.opts.apiName === undefined ? ['info', 'title'] : undefined
       case 'stages':
-        return ['servers']
+        return this.opts.stage === undefined ? ['servers'] : undefined
       default:
         return undefined
     }
@@ -282,7 +282,8 @@ class OpenApiImporter {
   // ---------------------------------------------------------------- reporting
 
   private error(path: Path, message: string) {
-    this.issues.push({ path, message })
+    // A document-level default (validator, integration by $ref) is checked once per operation.
+    if (!this.issues.some((i) => i.message === message && i.path.join('\0') === path.join('\0'))) this.issues.push({ path, message })
   }
 
   private warn(path: Path, message: string) {
@@ -575,8 +576,9 @@ class OpenApiImporter {
     if (!validator.body && !validator.params) return
     const parts = [validator.body && 'body', validator.params && 'parameters'].filter(Boolean).join(' and ')
     const model = validator.body ? bodyModel(op) : undefined
+    // The operation's own key, or the operation itself when it inherits the document's default.
     this.warn(
-      [...opPath, 'x-amazon-apigateway-request-validator'],
+      own !== undefined ? at : opPath,
       `request validator "${name}" is not applied (request validation is not implemented yet): ${routeKey} reaches its integration with its ${parts} unvalidated${model ? ` (model ${model})` : ''}`,
     )
   }
@@ -810,6 +812,7 @@ class OpenApiImporter {
       this.warn(p('connectionType'), 'Portico has no VPC links: it calls the uri directly; ignored')
     }
     if (x.connectionId !== undefined) this.warn(p('connectionId'), 'Portico has no VPC links; ignored')
+    if (x.responseParameters !== undefined) this.warn(p('responseParameters'), 'response parameter mapping is not supported yet; ignored')
 
     let integration: IntegrationInput | undefined
     switch (type) {

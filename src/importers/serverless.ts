@@ -167,7 +167,15 @@ class Importer {
     const hasHttp = this.httpRoutes.length > 0
     const apiGateway = this.apiGatewayConfig()
     if (hasRest || !hasHttp) apis.push(this.restApi(restName, apiGateway))
+    else {
+      for (const key of ['throttle', 'caching', 'binaryMediaTypes', 'resourcePolicy', 'apiKeySourceType']) {
+        if (apiGateway[key] !== undefined) this.warn(['provider', 'apiGateway', key], 'applies to the REST API (http events); this service has none (ignored)')
+      }
+    }
     if (hasHttp) apis.push(this.httpApi(httpName, hasRest))
+    else if (isObject(this.provider.httpApi) && Object.keys(this.provider.httpApi).length) {
+      this.warn(['provider', 'httpApi'], 'applies to the HTTP API (httpApi events); this service has none (ignored)')
+    }
     const { apiKeys, usagePlans } = this.keysAndPlans(apiGateway, hasRest ? restName : undefined)
     this.applyPorticoAuthorizers()
 
@@ -237,7 +245,8 @@ class Importer {
     const region = this.opts.region ?? (p.region === undefined ? undefined : String(p.region))
     if (region !== undefined) {
       if (REGION.test(region)) this.region = region
-      else this.error(this.opts.region !== undefined ? [] : ['provider', 'region'], `"${region}" is not a region such as us-east-1`)
+      else if (this.opts.region !== undefined) this.error([], `--region "${region}" is not a region such as us-east-1`)
+      else this.error(['provider', 'region'], `"${region}" is not a region such as us-east-1`)
     }
 
     const portico = this.vars.resolve(['custom', 'portico'])
@@ -506,9 +515,16 @@ class Importer {
     let headers = response.headers
     if (codes) {
       const entries = Object.entries(codes).filter(([, v]) => isObject(v)) as [string, Obj][]
-      const match =
-        entries.find(([, v]) => typeof v.pattern === 'string' && v.pattern !== '' && new RegExp(`^(?:${v.pattern})$`).test(String(status))) ??
-        entries.find(([, v]) => v.pattern === undefined || v.pattern === '')
+      const matches = (pattern: unknown, code: string) => {
+        if (typeof pattern !== 'string' || pattern === '') return false
+        try {
+          return new RegExp(`^(?:${pattern})$`).test(String(status))
+        } catch {
+          this.error([...at, 'response', 'statusCodes', code, 'pattern'], `${JSON.stringify(pattern)} is not a valid regular expression`)
+          return false
+        }
+      }
+      const match = entries.find(([code, v]) => matches(v.pattern, code)) ?? entries.find(([, v]) => v.pattern === undefined || v.pattern === '')
       if (match) {
         methodStatus = Number(match[0])
         if (match[1].template !== undefined) template = match[1].template

@@ -5,10 +5,31 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml'
+import { LineCounter, parseDocument, isNode, type Document, type Tags, type YAMLMap, type YAMLSeq } from 'yaml'
 import { checkLocalHandlers } from '../integrations/lambda/invoke-local.ts'
+import { isPythonTarget } from '../integrations/lambda/invoke-python.ts'
+import type { FunctionConfig } from './schema.ts'
+import { existsSync } from 'node:fs'
+import { importServerless, isServerlessDocument } from '../importers/serverless.ts'
+import { importOpenApi, isOpenApiDocument } from '../importers/openapi.ts'
+
+/** What a config file was written in. */
+export type ConfigFormat = 'portico' | 'serverless' | 'openapi'
 import { nodeModuleLoader } from '../integrations/lambda/invoke-local-node.ts'
 import { ConfigError, loadModel, type ConfigIssue, type GatewayModel, type LoadResult } from './load.ts'
+
+// serverless.yml files use CloudFormation's short forms (!Ref x, !GetAtt a.b, !Sub '...'):
+// read them as the long forms ({Ref: x}, {'Fn::GetAtt': [a, b]}) so they reach the importer.
+const CFN_FUNCTIONS = ['Base64', 'Cidr', 'FindInMap', 'GetAZs', 'ImportValue', 'Join', 'Select', 'Split', 'Sub', 'Transform', 'If', 'Equals', 'Not', 'And', 'Or']
+const longForm = (name: string) => (name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`)
+const CLOUDFORMATION_TAGS: Tags = ['Ref', 'Condition', 'GetAtt', ...CFN_FUNCTIONS].flatMap((name): Tags => [
+  {
+    tag: `!${name}`,
+    resolve: (value: string) => ({ [longForm(name)]: name === 'GetAtt' ? value.split('.') : value }),
+  },
+  { tag: `!${name}`, collection: 'seq', resolve: (seq: YAMLMap.Parsed | YAMLSeq.Parsed) => ({ [longForm(name)]: seq.toJSON() }) },
+  { tag: `!${name}`, collection: 'map', resolve: (map: YAMLMap.Parsed | YAMLSeq.Parsed) => ({ [longForm(name)]: map.toJSON() }) },
+])
 
 /** Reads and parses a config file into a plain object, without validating it. */
 export async function readConfigDocument(file: string, version?: number): Promise<{ data: unknown; locate: (path: (string | number)[]) => number | undefined }> {
@@ -32,7 +53,7 @@ export async function readConfigDocument(file: string, version?: number): Promis
     throw new ConfigError([{ path: [], message: `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }], file)
   }
   const lineCounter = new LineCounter()
-  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true })
+  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, customTags: CLOUDFORMATION_TAGS })
   if (doc.errors.length) {
     // With prettyErrors, yaml's messages end with "at line L, column C:".
     const issues: ConfigIssue[] = doc.errors.map((e) => ({ path: [], message: e.message.split('\n')[0]!.replace(/:$/, '') }))
@@ -52,25 +73,67 @@ export async function readConfigDocument(file: string, version?: number): Promis
  * Loads a config file into a model; problems are reported with their field path and line.
  * Local handler paths resolve against the file's directory.
  */
+/** How to read a config file. */
+export interface LoadFileOptions {
+  checkHandlers?: boolean
+  version?: number
+  /** serverless.yml: --stage; OpenAPI: the stage to serve. */
+  stage?: string
+  region?: string
+  env?: Record<string, string | undefined>
+  /** OpenAPI: Lambda function ARN or name → local "module.export". */
+  lambdaMapping?: Record<string, string>
+}
+
 export async function loadConfigFile(
   file: string,
-  opts: { checkHandlers?: boolean; version?: number } = {},
-): Promise<LoadResult & { file: string }> {
+  opts: LoadFileOptions = {},
+): Promise<LoadResult & { file: string; format: ConfigFormat }> {
   const path = resolve(file)
-  const { data, locate } = await readConfigDocument(file, opts.version)
+  const { data: document, locate } = await readConfigDocument(file, opts.version)
+  let data = document
+  let format: ConfigFormat = 'portico'
+  const importWarnings: string[] = []
+  let origin: ((path: (string | number)[]) => (string | number)[] | undefined) | undefined
   try {
+    // A serverless.yml is recognised by its content, whatever the file is called.
+    if (isServerlessDocument(document)) {
+      const imported = importServerless(document, { stage: opts.stage, region: opts.region, env: opts.env ?? process.env, file })
+      data = imported.config
+      importWarnings.push(...imported.warnings)
+      format = 'serverless'
+    } else if (isOpenApiDocument(document)) {
+      const imported = importOpenApi(document, { file, stage: opts.stage, lambdaMapping: opts.lambdaMapping })
+      data = imported.config
+      importWarnings.push(...imported.warnings)
+      origin = imported.origin
+      format = 'openapi'
+    }
     const result = loadModel(data, { baseDir: dirname(path), source: file })
+    result.warnings.unshift(...importWarnings)
     result.model.moduleVersion = opts.version
     if (opts.checkHandlers !== false) {
       // Import each local handler now: a missing module or export fails the load, not a request.
-      const problems = await checkLocalHandlers(result.model.functions, nodeModuleLoader(dirname(path), { version: opts.version }))
+      // Python handlers are imported by their worker process on first use; their file must exist.
+      const baseDir = dirname(path)
+      const isPython = (name: string, config: FunctionConfig) => isPythonTarget({ name, config }, baseDir)
+      const problems = await checkLocalHandlers(result.model.functions, nodeModuleLoader(baseDir, { version: opts.version }), isPython)
+      for (const [name, { config }] of Object.entries(result.model.functions)) {
+        if (!config.handler || !isPython(name, config)) continue
+        const modulePath = config.handler.slice(0, config.handler.lastIndexOf('.'))
+        const file = resolve(baseDir, modulePath + '.py')
+        if (!existsSync(file) && !existsSync(resolve(baseDir, modulePath, '__init__.py'))) {
+          problems.push({ path: ['functions', name, 'handler'], message: `no Python module ${modulePath}.py next to the config` })
+        }
+      }
       if (problems.length) throw new ConfigError(problems, file)
     }
-    return { ...result, file: path }
+    return { ...result, file: path, format }
   } catch (e) {
     if (e instanceof ConfigError) {
       const located = e.issues.map((i) => {
-        const line = locate(i.path)
+        // Problems in an imported document's translation point back into the document.
+        const line = locate(origin ? (origin(i.path) ?? i.path) : i.path)
         return line ? { ...i, message: `${i.message} (line ${line})` } : i
       })
       throw new ConfigError(located, file)
@@ -84,12 +147,12 @@ export async function loadConfigFile(
  * Shared by the Node and Bun entries.
  */
 export async function modelFrom(
-  opts: { config?: string; model?: GatewayModel },
+  opts: { config?: string; model?: GatewayModel; load?: LoadFileOptions },
   warn: (message: string) => void,
 ): Promise<GatewayModel> {
   if (opts.model) return opts.model
   if (!opts.config) throw new Error('a config file or a model is needed')
-  const loaded = await loadConfigFile(opts.config)
+  const loaded = await loadConfigFile(opts.config, opts.load)
   for (const w of loaded.warnings) warn(w)
   return loaded.model
 }

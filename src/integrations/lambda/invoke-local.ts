@@ -128,10 +128,11 @@ export function applyFunctionEnvironment(
 export async function checkLocalHandlers(
   functions: Record<string, { config: FunctionConfig }>,
   loadModule: LocalInvokerOptions['loadModule'],
+  skip: (name: string, config: FunctionConfig) => boolean = () => false,
 ): Promise<{ path: (string | number)[]; message: string }[]> {
   const problems: { path: (string | number)[]; message: string }[] = []
   for (const [name, { config }] of Object.entries(functions)) {
-    if (config.handler === undefined) continue
+    if (config.handler === undefined || skip(name, config)) continue
     try {
       await loadHandler(config.handler, loadModule)
     } catch (e) {

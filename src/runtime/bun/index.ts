@@ -18,6 +18,7 @@ import { createLocalInvoker } from '../../integrations/lambda/invoke-local.ts'
 import { applyFunctionEnvironment, nodeModuleLoader } from '../../integrations/lambda/invoke-local-node.ts'
 import { createAwsInvoker } from '../../integrations/lambda/invoke-aws.ts'
 import { createInvoker } from '../../integrations/lambda/invoker.ts'
+import { createPythonInvoker, isPythonTarget, pythonInterpreter } from '../../integrations/lambda/invoke-python.ts'
 import { fetchHttpClient } from '../../integrations/http/index.ts'
 import { formatTable, routeTable } from '../../cli/routes.ts'
 
@@ -63,25 +64,37 @@ export interface BunDepsOptions {
 }
 
 /** The deps a Bun process uses for a model. */
-export function bunDeps(model: GatewayModel, opts: BunDepsOptions = {}): GatewayDeps {
+export function bunDeps(model: GatewayModel, opts: BunDepsOptions = {}): GatewayDeps & { close(): Promise<void> } {
   const clock = opts.clock ?? systemClock
   const env = opts.env ?? process.env
   const logger = opts.logger ?? consoleLogger({ quiet: env.PORTICO_QUIET === '1' })
-  for (const warning of applyFunctionEnvironment(model.functions)) logger.warn(warning)
+  const baseDir = model.baseDir ?? process.cwd()
+  // Python functions get their environment in their own worker process, not in ours.
+  const bunFunctions = Object.fromEntries(Object.entries(model.functions).filter(([name, f]) => !isPythonTarget({ name, config: f.config }, baseDir)))
+  for (const warning of applyFunctionEnvironment(bunFunctions)) logger.warn(warning)
   const local = createLocalInvoker({
-    loadModule: nodeModuleLoader(model.baseDir ?? process.cwd()),
+    loadModule: nodeModuleLoader(baseDir),
     region: model.settings.region,
     accountId: model.settings.accountId,
     now: () => clock.now(),
   })
   const aws = createAwsInvoker({ region: model.settings.region, env })
+  const python = createPythonInvoker({
+    baseDir,
+    interpreter: pythonInterpreter(model.settings, env),
+    region: model.settings.region,
+    accountId: model.settings.accountId,
+    logger,
+    now: () => clock.now(),
+  })
   return {
     clock,
     logger,
-    invoker: createInvoker({ local, aws }),
+    invoker: createInvoker({ local, aws, python, isPython: (t) => isPythonTarget(t, baseDir) }),
     httpClient: fetchHttpClient(passThroughFetch),
     clientInfo: bunClientInfo,
     env,
+    close: () => python.close(),
   }
 }
 
@@ -118,6 +131,7 @@ export async function startBun(opts: BunStartOptions): Promise<RunningBunGateway
     url: `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`,
     async close() {
       await server.stop(true)
+      await deps.close()
       await opened.close()
     },
     store: opened.description,

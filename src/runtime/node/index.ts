@@ -11,7 +11,7 @@ import { createGateway, type Gateway } from '../../gateway.ts'
 import { consoleLogger, systemClock, type Clock, type ClientInfo, type GatewayDeps, type Logger, type Stores } from '../../core/deps.ts'
 import { openStores } from '../../storage/open.ts'
 import type { GatewayModel } from '../../model/load.ts'
-import { loadConfigFile, modelFrom } from '../../model/load-file.ts'
+import { loadConfigFile, modelFrom, type LoadFileOptions } from '../../model/load-file.ts'
 import { ConfigError, formatIssue } from '../../model/load.ts'
 import { watch } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -20,6 +20,7 @@ import { applyFunctionEnvironment, nodeModuleLoader } from '../../integrations/l
 import { createAwsInvoker } from '../../integrations/lambda/invoke-aws.ts'
 import { createInvoker } from '../../integrations/lambda/invoker.ts'
 import { nodeHttpClient } from './http-client.ts'
+import { createPythonInvoker, isPythonTarget, pythonInterpreter } from '../../integrations/lambda/invoke-python.ts'
 import { installCrashGuard } from './crash-guard.ts'
 
 /** Connection details from Node's IncomingMessage (client casing of header names included). */
@@ -48,24 +49,37 @@ export function nodeDeps(model: GatewayModel, opts: NodeDepsOptions = {}): Gatew
   const clock = opts.clock ?? systemClock
   const env = opts.env ?? process.env
   const logger = opts.logger ?? consoleLogger({ quiet: env.PORTICO_QUIET === '1' })
-  for (const warning of applyFunctionEnvironment(model.functions)) logger.warn(warning)
+  const baseDir = model.baseDir ?? process.cwd()
+  // Python functions get their environment in their own worker process, not in ours.
+  const nodeFunctions = Object.fromEntries(Object.entries(model.functions).filter(([name, f]) => !isPythonTarget({ name, config: f.config }, baseDir)))
+  for (const warning of applyFunctionEnvironment(nodeFunctions)) logger.warn(warning)
   const local = createLocalInvoker({
-    loadModule: nodeModuleLoader(model.baseDir ?? process.cwd(), { version: model.moduleVersion }),
+    loadModule: nodeModuleLoader(baseDir, { version: model.moduleVersion }),
     region: model.settings.region,
     accountId: model.settings.accountId,
     now: () => clock.now(),
   })
   const aws = createAwsInvoker({ region: model.settings.region, env })
+  const python = createPythonInvoker({
+    baseDir,
+    interpreter: pythonInterpreter(model.settings, env),
+    region: model.settings.region,
+    accountId: model.settings.accountId,
+    logger,
+    now: () => clock.now(),
+  })
   const httpClient = nodeHttpClient()
   return {
     clock,
     logger,
-    invoker: createInvoker({ local, aws }),
+    invoker: createInvoker({ local, aws, python, isPython: (t) => isPythonTarget(t, baseDir) }),
     httpClient,
     clientInfo: nodeClientInfo,
     env,
     stores: opts.stores,
-    close: () => httpClient.close(),
+    close: async () => {
+      await Promise.all([httpClient.close(), python.close()])
+    },
   }
 }
 
@@ -87,6 +101,8 @@ export interface StartOptions {
   watch?: boolean
   /** Store spec (memory, sqlite:<path>, redis://..., upstash); default PORTICO_STORE, then settings.store. */
   store?: string
+  /** How to read the config file (serverless --stage, OpenAPI lambda mapping, ...). */
+  load?: LoadFileOptions
 }
 
 export interface RunningGateway {
@@ -163,7 +179,7 @@ function watchConfig(
   const reload = async () => {
     version += 1
     try {
-      const { model, warnings } = await loadConfigFile(config, { version })
+      const { model, warnings } = await loadConfigFile(config, { ...opts.load, version })
       for (const w of warnings) logger.warn(w)
       // The stores stay: keys, counters and caches outlive a reload.
       const deps = nodeDeps(model, { logger: opts.logger, clock: opts.clock, stores })

@@ -93,6 +93,12 @@ function getGateway(env: WorkerEnv): Gateway {
   if (!gateway) {
     const logger = consoleLogger({ quiet: env?.PORTICO_QUIET === '1' })
     const { model, warnings } = loadModel(config, { source })
+    // Backstop for bundles built before portico build refused them.
+    for (const fn of Object.values(model.functions)) {
+      if (fn.config.runtime?.startsWith('python')) {
+        throw new Error(`function "${fn.name}": Python handlers need Node or Bun (portico start, or bun); Cloudflare Workers cannot start a Python process`)
+      }
+    }
     for (const warning of warnings) logger.warn(warning)
     applyEnvironment(model, logger)
     gateway = createGateway(model, workersDeps(model, env, logger))

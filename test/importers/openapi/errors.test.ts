@@ -1,7 +1,8 @@
 /** Documents Portico cannot serve: each problem is an error with its JSON path, all at once. */
 import { describe, expect, it } from 'vitest'
 import { importOpenApi, isOpenApiDocument } from '../../../src/importers/openapi.ts'
-import { ConfigError, type ConfigIssue } from '../../../src/model/load.ts'
+import { ConfigError, loadModel, type ConfigIssue } from '../../../src/model/load.ts'
+import { fixture } from './helpers.ts'
 
 function issues(doc: unknown, opts = {}): ConfigIssue[] {
   try {
@@ -215,5 +216,53 @@ describe('what is ignored is said', () => {
       integration: { type: 'http_proxy', uri: 'http://backend/items/{id}' },
       caching: { cacheKeyParameters: ['method.request.path.id'] },
     })
+  })
+})
+
+describe('origin: model errors on the imported config point back into the document', () => {
+  it('maps config paths to document paths, through $refs', () => {
+    const { config, origin } = importOpenApi(fixture('petstore-mock.json'), { type: 'HTTP' })
+    let error: ConfigError | undefined
+    try {
+      loadModel(config)
+    } catch (e) {
+      error = e as ConfigError
+    }
+    expect(error!.issues.map((i) => [i.path, origin(i.path)])).toEqual([
+      [['apis', 0, 'routes', 0, 'integration', 'type'], ['paths', '/pets', 'get', 'x-amazon-apigateway-integration', 'type']],
+      [['apis', 0, 'routes', 1, 'integration', 'type'], ['paths', '/pets', 'post', 'x-amazon-apigateway-integration', 'type']],
+      [['apis', 0, 'routes', 2, 'integration', 'type'], ['paths', '/pets/{petId}', 'get', 'x-amazon-apigateway-integration', 'type']],
+    ])
+    const orders = importOpenApi(fixture('orders-auth.yaml'), { lambdaMapping: { orders: 'nope', tokenAuth: 'handlers.tokenAuth' } })
+    expect(orders.origin(['apis', 0, 'routes', 1, 'integration', 'function'])).toEqual(['components', 'x-amazon-apigateway-integrations', 'orders', 'uri'])
+    expect(orders.origin(['apis', 0, 'routes', 0, 'integration', 'timeoutMs'])).toEqual(['paths', '/orders', 'get', 'x-amazon-apigateway-integration', 'timeoutInMillis'])
+    expect(orders.origin(['apis', 0, 'routes', 1, 'apiKeyRequired'])).toEqual(['paths', '/orders', 'post', 'security'])
+    expect(orders.origin(['apis', 0, 'authorizers', 'pool', 'providerArns', 0])).toEqual(['components', 'securitySchemes', 'pool', 'x-amazon-apigateway-authorizer'])
+    expect(orders.origin(['apis', 0, 'resourcePolicy', 'Statement', 1, 'Condition'])).toEqual(['x-amazon-apigateway-policy', 'Statement', 1, 'Condition'])
+    // A bad handler string comes from lambdaMapping; the URI that named the function is the place to look.
+    expect(orders.origin(['functions', 'orders', 'handler'])).toEqual(['paths', '/orders', 'get', 'x-amazon-apigateway-integration', 'uri'])
+    expect(orders.origin(['settings', 'region'])).toBeUndefined()
+  })
+})
+
+describe('request validators', () => {
+  const validators = { basic: { validateRequestBody: true, validateRequestParameters: false }, params: { validateRequestParameters: true } }
+  it('names each operation the document\'s default validator would guard', () => {
+    const body = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Pet' } } } }
+    const { warnings } = importOpenApi(
+      doc(
+        { '/a': { post: op(mock, { requestBody: body }), get: op(mock, { 'x-amazon-apigateway-request-validator': 'params' }) } },
+        { 'x-amazon-apigateway-request-validators': validators, 'x-amazon-apigateway-request-validator': 'basic', components: { schemas: { Pet: { type: 'object' } } } },
+      ),
+    )
+    expect(warnings).toEqual([
+      'paths./a.post: request validator "basic" is not applied (request validation is not implemented yet): POST /a reaches its integration with its body unvalidated (model Pet)',
+      'paths./a.get.x-amazon-apigateway-request-validator: request validator "params" is not applied (request validation is not implemented yet): GET /a reaches its integration with its parameters unvalidated',
+    ])
+  })
+  it('an unknown validator is an error, said once', () => {
+    expect(issues(doc({ '/a': { get: op(mock), post: op(mock) } }, { 'x-amazon-apigateway-request-validator': 'strict' }))).toEqual([
+      { path: ['x-amazon-apigateway-request-validator'], message: 'no request validator "strict" in x-amazon-apigateway-request-validators' },
+    ])
   })
 })

@@ -57,6 +57,11 @@ const CASES: [name: string, doc: unknown, issues: ConfigIssue[]][] = [
     [{ path: ['functions', 'fn', 'events', 0, 'http', 'response', 'template'], message: 'a mock response template must be static (VTL is not supported yet)' }],
   ],
   [
+    'a mock status pattern that is not a regular expression',
+    svc([http({ integration: 'mock', response: { statusCodes: { 200: { pattern: '(' } } } })]),
+    [{ path: ['functions', 'fn', 'events', 0, 'http', 'response', 'statusCodes', '200', 'pattern'], message: '"(" is not a valid regular expression' }],
+  ],
+  [
     'an authorizer function that does not exist',
     svc([http({ authorizer: 'authorizerFunc' })]),
     [{ path: ['functions', 'fn', 'events', 0, 'http', 'authorizer'], message: 'no function "authorizerFunc" in functions (an authorizer given by name is one of this service\'s functions)' }],
@@ -170,7 +175,7 @@ describe('import errors', () => {
     expect(issues.map((i) => i.path.join('.'))).toEqual(['functions.fn.runtime', 'functions.fn.events.0.http.integration', 'functions.fn.events.1.http.method'])
   })
 
-  it('a bad --region names no field', () => {
-    expect(issuesOf(svc([]), { region: 'mars' })).toEqual([{ path: [], message: '"mars" is not a region such as us-east-1' }])
+  it('a bad --region names the option', () => {
+    expect(issuesOf(svc([]), { region: 'mars' })).toEqual([{ path: [], message: '--region "mars" is not a region such as us-east-1' }])
   })
 })

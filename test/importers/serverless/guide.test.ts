@@ -6,7 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AwsClient } from 'aws4fetch'
 import { makeKey, sign, startIdp, type Idp, type SigningKey } from '../../features/auth-jwt/idp.ts'
-import { redirectFetch, serveFixture } from './helpers.ts'
+import { readConfigDocument } from '../../../src/model/load-file.ts'
+import { importServerless } from '../../../src/importers/serverless.ts'
+import { builtinFeatures } from '../../../src/features/index.ts'
+import { makeGateway } from '../../helpers/gateway.ts'
+import { importFixture, redirectFetch, serveFixture, SLS } from './helpers.ts'
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0) / 1000
 const BASE = 'http://localhost'
@@ -139,11 +143,6 @@ describe('Creating APIs: Integration with Lambda', () => {
   })
 
   it('serves a SigV4-signed GET once custom.portico.iam names the caller', async () => {
-    const { readConfigDocument } = await import('../../../src/model/load-file.ts')
-    const { importServerless } = await import('../../../src/importers/serverless.ts')
-    const { makeGateway } = await import('../../helpers/gateway.ts')
-    const { builtinFeatures } = await import('../../../src/features/index.ts')
-    const { SLS } = await import('./helpers.ts')
     const { data } = await readConfigDocument(`${SLS}/guide-creating-apis.yml`)
     const doc = data as Record<string, any>
     doc.custom = {
@@ -162,7 +161,9 @@ describe('Creating APIs: Integration with Lambda', () => {
     }
     const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
     const { config, warnings } = importServerless(doc, { env: {} })
-    expect(warnings).toHaveLength(1)
+    expect(warnings).toEqual([
+      'functions.getUser.events[0].http.cors: CORS is not supported yet by Portico: no OPTIONS preflight route and no Access-Control-* headers are added',
+    ])
     const gw = makeGateway(config, { baseDir: SLS, deps: { env: { ALICE_SECRET: secret } }, gateway: { features: builtinFeatures } })
     expect(gw.warnings).toEqual([])
     const client = new AwsClient({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: secret, service: 'execute-api', region: 'us-east-1' })
@@ -186,6 +187,18 @@ describe('Throttling Configuration', () => {
     const res = await gw.app.request(`${BASE}/dev/users/5`)
     expect(res.status).toBe(200)
     expect(await res.json()).toMatchObject({ user_id: '5' })
+  })
+
+  it('throttles the function\'s route at its own burst, refilled at its rate', async () => {
+    const gw = await serveFixture('guide-throttling.yml')
+    const call = () => gw.app.request(`${BASE}/dev/users/5`)
+    for (let i = 0; i < 100; i++) expect((await call()).status).toBe(200)
+    const throttled = await call()
+    expect(throttled.status).toBe(429)
+    expect(await throttled.json()).toEqual({ message: 'Too Many Requests' })
+    gw.clock.advance(1000)
+    for (let i = 0; i < 50; i++) expect((await call()).status).toBe(200)
+    expect((await call()).status).toBe(429)
   })
 })
 
@@ -223,7 +236,6 @@ describe('Caching (Enable Caching + Per-Key Caching)', () => {
   const env = { PORTICO_CACHE_KEY: Buffer.alloc(32, 7).toString('base64') }
 
   it('reports the missing encryption key', async () => {
-    const { importFixture } = await import('./helpers.ts')
     const { warnings } = await importFixture('guide-caching.yml')
     expect(warnings).toEqual([
       'provider.apiGateway.caching.dataEncrypted: set PORTICO_CACHE_KEY to a base64 256-bit key: the gateway does not start without it',

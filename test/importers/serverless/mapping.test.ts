@@ -223,9 +223,14 @@ describe('API keys and usage plans', () => {
     expect(config.apis[0].apiKeySource).toBe('AUTHORIZER')
   })
 
-  it('keys without REST routes are reported', () => {
-    const { warnings } = imp(svc({ a: get([{ httpApi: 'GET /' }]) }, { apiGateway: { apiKeys: [{ name: 'k', value: KEY }] } }))
-    expect(warnings).toEqual(['provider.apiGateway.apiKeys: API keys and usage plans apply to REST APIs (http events); this service has none'])
+  it('REST settings without REST routes, and HTTP API settings without HTTP API routes, are reported', () => {
+    const rest = imp(svc({ a: get([{ httpApi: 'GET /' }]) }, { apiGateway: { apiKeys: [{ name: 'k', value: KEY }], throttle: { burstLimit: 1, rateLimit: 1 } } }))
+    expect(rest.warnings).toEqual([
+      'provider.apiGateway.throttle: applies to the REST API (http events); this service has none (ignored)',
+      'provider.apiGateway.apiKeys: API keys and usage plans apply to REST APIs (http events); this service has none',
+    ])
+    const http = imp(svc({ a: get([{ http: 'GET /' }]) }, { httpApi: { payload: '1.0' } }))
+    expect(http.warnings).toEqual(['provider.httpApi: applies to the HTTP API (httpApi events); this service has none (ignored)'])
   })
 })
 

@@ -170,6 +170,16 @@ describe('shop.yml: serving', () => {
     }
   })
 
+  it('the free plan throttles its key at burst 5, the paid one does not', async () => {
+    const gw = await shop()
+    const order = (key: string) => gw.app.request(`${BASE}/dev/orders`, { method: 'POST', headers: { Authorization: 'allow-ada', 'x-api-key': key }, body: '{}' })
+    for (let i = 0; i < 5; i++) expect((await order(FREE)).status).toBe(201)
+    const throttled = await order(FREE)
+    expect(throttled.status).toBe(429)
+    expect(await throttled.json()).toEqual({ message: 'Too Many Requests' })
+    for (let i = 0; i < 6; i++) expect((await order(PAID)).status).toBe(201)
+  })
+
   it('admin routes: IAM keeps out unsigned callers, the resource policy those outside 10/8', async () => {
     const gw = await shop()
     const unsigned = await gw.app.request(`${BASE}/dev/admin/stats`, { headers: { 'x-forwarded-for': '10.1.2.3' } })
