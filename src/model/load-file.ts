@@ -121,6 +121,11 @@ export async function loadConfigFile(
       for (const [name, { config }] of Object.entries(result.model.functions)) {
         if (!config.handler || !isPython(name, config)) continue
         const modulePath = config.handler.slice(0, config.handler.lastIndexOf('.'))
+        if (modulePath.split('/').some((part) => part === '..' || part === '')) {
+          // Python imports the module by its dotted name from the config's directory.
+          problems.push({ path: ['functions', name, 'handler'], message: `a Python handler module must be inside the config's directory (no "..": ${modulePath})` })
+          continue
+        }
         const file = resolve(baseDir, modulePath + '.py')
         if (!existsSync(file) && !existsSync(resolve(baseDir, modulePath, '__init__.py'))) {
           problems.push({ path: ['functions', name, 'handler'], message: `no Python module ${modulePath}.py next to the config` })

@@ -44,6 +44,11 @@ describe('portico validate', () => {
     expect(r.stderr).toContain('functions.nope.handler: Handler "handler.nope": module "handler" has no exported function "nope" (line 3)')
     expect(r.stderr).toMatch(/functions\.gone\.handler: Cannot load handler "gone\.get": no module file for "gone"; tried .* \(line 4\)/)
   })
+  it('refuses Python handler modules outside the config\'s directory', () => {
+    const r = portico('validate', '--config', 'test/fixtures/configs/python-outside.yaml')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('functions.u.handler: a Python handler module must be inside the config\'s directory (no "..": ../python/users) (line 2)')
+  })
   it('reports a TS config that throws as a config error, without a stack trace', () => {
     const r = portico('validate', '--config', 'test/fixtures/configs/throws.config.ts')
     expect(r.code).toBe(1)
