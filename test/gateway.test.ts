@@ -70,6 +70,15 @@ describe('gateway responses', () => {
     const body = await forbidden.json()
     expect(body).toEqual({ error: 'Forbidden', id: forbidden.headers.get('x-amzn-RequestId') })
   })
+  it('renders AWS\'s default template {"message":$context.error.messageString} as valid JSON', async () => {
+    const { app } = makeGateway(restApi([], { gatewayResponses: { DEFAULT_4XX: { body: '{"message":$context.error.messageString}' } } }))
+    const res = await app.request('/prod/nope')
+    expect(await res.text()).toBe('{"message":"Missing Authentication Token"}')
+  })
+  it('substitutes ${context.x} and ${stageVariables.x} with braces too', async () => {
+    const { app } = makeGateway(restApi([], { gatewayResponses: { DEFAULT_4XX: { body: '{"s":"${context.stage}","v":"${stageVariables.v}"}' } } }))
+    expect(await (await app.request('/prod/nope')).text()).toBe('{"s":"prod","v":"x"}')
+  })
   it('changes the status of every 5XX type through DEFAULT_5XX', async () => {
     const { invoker } = scriptedInvoker(() => 'not a proxy response')
     const { app } = makeGateway(

@@ -156,11 +156,16 @@ async function body(c: Context): Promise<unknown> {
   const text = await c.req.text()
   if (text.length > MAX_BODY_BYTES) throw badRequest('body', `larger than ${MAX_BODY_BYTES} bytes`)
   if (text.trim() === '') return {}
+  let value: unknown
   try {
-    return JSON.parse(text)
+    // A "__proto__" key must stay a plain field, never a prototype.
+    value = JSON.parse(text, (key, v) => (key === '__proto__' ? undefined : v))
   } catch {
     throw badRequest('body', 'is not valid JSON')
   }
+  // Objects, or arrays of patch operations; null and bare values say nothing.
+  if (value === null || typeof value !== 'object') throw badRequest('body', 'must be a JSON object')
+  return value
 }
 
 function stageOf(model: GatewayModel, apiId: string, stageName: string) {

@@ -17,6 +17,7 @@ const HELP: Record<string, string> = {
 Usage: portico <command> [options]
 
 Commands:
+  init       scaffold a project: one route, one test, a wrangler.toml
   start      serve a config on Node.js
   validate   check a config; print each problem with its field path; exit 1 if any
   routes     print the route table
@@ -53,10 +54,12 @@ config is invalid, 0 when it can be served.`,
 
 Prints every route: API, stage URL, method, path, integration, and the auth, API key, cache
 and throttle columns (filled in as those features are configured).`,
-  build: `portico build [--config <file>] [--out .portico/entry.generated.ts]
+  build: `portico build [--config <file>] [--out .portico/entry.generated.ts] [--worker .portico/worker.ts]
 
 Writes the module the Workers entry imports: the config and static imports of every local
-handler (workerd cannot load files at run time). wrangler.toml runs it before each build.`,
+handler (workerd cannot load files at run time). wrangler.toml runs it before each build.
+--worker also writes a Worker module for a project of your own (wrangler.toml's main): it
+imports Portico's Worker from the portico package ("portico/workers").`,
   schema: `portico schema [--out schema/portico.schema.json]
 
 Writes the JSON Schema of the config format; reference it as $schema in your config. In a
@@ -89,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'keys') return (await import('./keys.ts')).keysCommand(argv.slice(1))
   if (command === 'usage') return (await import('./usage.ts')).usageCommand(argv.slice(1))
   if (command === 'export') return (await import('../exporters/cli.ts')).exportCommand(argv.slice(1))
+  if (command === 'init') return (await import('./init.ts')).initCommand(argv.slice(1))
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     console.log(HELP.main)
     return command ? 0 : 1
@@ -112,6 +116,7 @@ export async function main(argv: string[]): Promise<number> {
         stage: { type: 'string' },
         region: { type: 'string' },
         'lambda-mapping': { type: 'string', multiple: true },
+        worker: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -170,7 +175,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'build': {
         const { buildWorkersEntry } = await import('./build.ts')
         const file = findConfig(values.config as string | undefined)
-        const out = await buildWorkersEntry(file, (values.out as string | undefined) ?? '.portico/entry.generated.ts')
+        const out = await buildWorkersEntry(file, (values.out as string | undefined) ?? '.portico/entry.generated.ts', {
+          load: loadOptions,
+          worker: values.worker as string | undefined,
+        })
         console.log(`wrote ${out}`)
         return 0
       }
@@ -212,7 +220,11 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`portico ${command}: the port is already in use (${(e as Error).message}); pick another with --port`)
       return 1
     }
-    throw e
+    // Operational failures (an unreachable store, a key variable not set) read as one line;
+    // PORTICO_DEBUG=1 shows the stack.
+    console.error(`portico ${command}: ${e instanceof Error ? e.message : String(e)}`)
+    if (process.env.PORTICO_DEBUG === '1' && e instanceof Error) console.error(e.stack)
+    return 1
   }
   return 0
 }

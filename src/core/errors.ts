@@ -162,7 +162,10 @@ export function substituteTemplate(
   context: Record<string, unknown>,
   stageVariables: Record<string, string> = {},
 ): string {
-  return template.replace(/\$(?:\{)?(context|stageVariables)((?:\.[A-Za-z0-9_:-]+)+)(?:\})?/g, (_m, root, path: string) => {
+  // `${context.x}` or `$context.x`: a closing brace belongs to the variable only when it opened one.
+  return template.replace(/\$(?:\{(context|stageVariables)((?:\.[A-Za-z0-9_:-]+)+)\}|(context|stageVariables)((?:\.[A-Za-z0-9_:-]+)+))/g, (_m, r1, p1, r2, p2) => {
+    const root: string = r1 ?? r2
+    const path: string = p1 ?? p2
     const keys = path.slice(1).split('.')
     let value: unknown = root === 'context' ? context : stageVariables
     for (const key of keys) {

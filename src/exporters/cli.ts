@@ -13,6 +13,7 @@ import { ExportError, exportOpenApiDocument } from './openapi.ts'
 
 /** The --help text of `portico export` (for the main help too). */
 export const EXPORT_HELP = `portico export openapi [--config <file>] [--api <name>] [--out <file>] [--format yaml|json]
+                       [--stage <name>] [--region <name>] [--lambda-mapping fn=module.export]
 
 Writes an API of the config as OpenAPI 3.0 with API Gateway's extensions
 (x-amazon-apigateway-integration, -authorizer, -gateway-responses, ...): what
@@ -38,7 +39,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     console.error(`portico export: unknown format "${target}" (openapi is the one there is)\n\n${EXPORT_HELP}`)
     return 1
   }
-  let values: { config?: string; api?: string; out?: string; format?: string; help?: boolean }
+  let values: { config?: string; api?: string; out?: string; format?: string; help?: boolean; stage?: string; region?: string; 'lambda-mapping'?: string[] }
   try {
     values = parseArgs({
       args: rest,
@@ -47,6 +48,10 @@ export async function exportCommand(argv: string[]): Promise<number> {
         api: { type: 'string' },
         out: { type: 'string', short: 'o' },
         format: { type: 'string' },
+        // The same reader options as start / validate (a serverless.yml's stage, ...).
+        stage: { type: 'string' },
+        region: { type: 'string' },
+        'lambda-mapping': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -71,7 +76,18 @@ export async function exportCommand(argv: string[]): Promise<number> {
   }
   try {
     // Exporting runs no handler, so a handler that cannot be imported here does not stop it.
-    const { model, warnings } = await loadConfigFile(file, { checkHandlers: false })
+    const lambdaMapping: Record<string, string> = {}
+    for (const pair of values['lambda-mapping'] ?? []) {
+      const eq = pair.indexOf('=')
+      if (eq <= 0) throw new Error(`--lambda-mapping takes function=module.export, not "${pair}"`)
+      lambdaMapping[pair.slice(0, eq)] = pair.slice(eq + 1)
+    }
+    const { model, warnings } = await loadConfigFile(file, {
+      checkHandlers: false,
+      stage: values.stage,
+      region: values.region,
+      lambdaMapping: Object.keys(lambdaMapping).length ? lambdaMapping : undefined,
+    })
     for (const w of warnings) console.error(`warning: ${w}`)
     const { document, omitted } = exportOpenApiDocument(model, { api: values.api })
     for (const o of omitted) console.error(`not exported: ${o}`)

@@ -59,7 +59,7 @@ export const cacheSettingsSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
       .default('PORTICO_CACHE_KEY')
       .describe('Environment variable with a base64 256-bit key, for stages with dataEncrypted (checked at start-up).'),
-    debugHeader: z.boolean().default(false).describe('Add X-Portico-Cache: hit|miss and Age (AWS sends no such header).'),
+    debugHeader: z.boolean().default(false).describe('Add X-Portico-Cache: hit|miss|refresh|bypass and Age on hits (AWS sends no such header).'),
   })
   .describe('Where cached responses live.')
 

@@ -7,11 +7,46 @@ import { dirname, extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { LineCounter, parseDocument, isNode, type Document, type Tags, type YAMLMap, type YAMLSeq } from 'yaml'
 import { checkLocalHandlers } from '../integrations/lambda/invoke-local.ts'
-import { isPythonTarget } from '../integrations/lambda/invoke-python.ts'
+import { isPythonTarget, pythonInterpreter } from '../integrations/lambda/invoke-python.ts'
+import { spawnSync } from 'node:child_process'
 import type { FunctionConfig } from './schema.ts'
 import { existsSync } from 'node:fs'
 import { importServerless, isServerlessDocument } from '../importers/serverless.ts'
 import { importOpenApi, isOpenApiDocument } from '../importers/openapi.ts'
+
+const PYTHON_CHECK = `import importlib, sys
+sys.path.insert(0, '.')
+module = importlib.import_module(sys.argv[1])
+if not callable(getattr(module, sys.argv[2], None)):
+    sys.stderr.write('module "%s" has no function "%s"' % (sys.argv[1], sys.argv[2]))
+    sys.exit(3)
+`
+
+/**
+ * Imports a Python handler's module with the configured interpreter, as the worker will, so a
+ * missing interpreter, package or function is a config error at start-up, not a 502 later.
+ */
+function checkPythonHandler(interpreter: string, baseDir: string, config: FunctionConfig): string | undefined {
+  const handler = config.handler!
+  const dot = handler.lastIndexOf('.')
+  const moduleName = handler.slice(0, dot).split('/').join('.')
+  const run = spawnSync(interpreter, ['-B', '-c', PYTHON_CHECK, moduleName, handler.slice(dot + 1)], {
+    cwd: baseDir,
+    env: { ...process.env, ...config.environment },
+    encoding: 'utf8',
+    timeout: 10_000,
+  })
+  if (run.error) {
+    const code = (run.error as NodeJS.ErrnoException).code
+    return code === 'ENOENT'
+      ? `the Python interpreter "${interpreter}" was not found (settings.python.interpreter or PORTICO_PYTHON)`
+      : `checking the handler with ${interpreter} failed: ${run.error.message}`
+  }
+  if (run.status === 0) return undefined
+  if (run.status === 3) return run.stderr.trim()
+  const lastLine = run.stderr.trim().split('\n').at(-1) ?? `exit status ${run.status}`
+  return `${interpreter} cannot import ${moduleName}: ${lastLine}`
+}
 
 /** What a config file was written in. */
 export type ConfigFormat = 'portico' | 'serverless' | 'openapi'
@@ -88,7 +123,7 @@ export interface LoadFileOptions {
 export async function loadConfigFile(
   file: string,
   opts: LoadFileOptions = {},
-): Promise<LoadResult & { file: string; format: ConfigFormat }> {
+): Promise<LoadResult & { file: string; format: ConfigFormat; config: unknown }> {
   const path = resolve(file)
   const { data: document, locate } = await readConfigDocument(file, opts.version)
   let data = document
@@ -129,11 +164,14 @@ export async function loadConfigFile(
         const file = resolve(baseDir, modulePath + '.py')
         if (!existsSync(file) && !existsSync(resolve(baseDir, modulePath, '__init__.py'))) {
           problems.push({ path: ['functions', name, 'handler'], message: `no Python module ${modulePath}.py next to the config` })
+          continue
         }
+        const problem = checkPythonHandler(pythonInterpreter(result.model.settings, opts.env ?? process.env), baseDir, config)
+        if (problem) problems.push({ path: ['functions', name, 'handler'], message: problem })
       }
       if (problems.length) throw new ConfigError(problems, file)
     }
-    return { ...result, file: path, format }
+    return { ...result, file: path, format, config: data }
   } catch (e) {
     if (e instanceof ConfigError) {
       const located = e.issues.map((i) => {

@@ -126,6 +126,16 @@ describe('API keys', () => {
     expect((await s.call('GET', '/apikeys?name=part')).body.items).toHaveLength(1)
   })
 
+  it('refuses a body that is not a JSON object (null, a number) with a 400 and writes nothing', async () => {
+    const s = setup()
+    for (const body of ['null', '42', '"x"']) {
+      const res = await s.call('POST', '/apikeys', body)
+      expect(res.status).toBe(400)
+      expect(res.body).toEqual({ message: 'body: must be a JSON object' })
+    }
+    // Only the key the config declares.
+    expect((await s.call('GET', '/apikeys')).body.items.map((k: { id: string }) => k.id)).toEqual(['cfgkey0001'])
+  })
   it('is created disabled unless enabled (as AWS), takes a given value, and refuses a value twice', async () => {
     const s = setup()
     const off = await s.call('POST', '/apikeys', {})

@@ -49,6 +49,12 @@ describe('portico validate', () => {
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('functions.u.handler: a Python handler module must be inside the config\'s directory (no "..": ../python/users) (line 2)')
   })
+  it('imports Python handlers with the configured interpreter at validate', () => {
+    const r = portico('validate', '--config', 'test/fixtures/python/bad-handlers.yaml')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('functions.a.handler: module "users" has no function "nope" (line 2)')
+    expect(r.stderr).toMatch(/functions\.b\.handler: (python3 cannot import authorizer: ModuleNotFoundError: No module named 'jwt'|.*) \(line 3\)/)
+  })
   it('reports a TS config that throws as a config error, without a stack trace', () => {
     const r = portico('validate', '--config', 'test/fixtures/configs/throws.config.ts')
     expect(r.code).toBe(1)
@@ -72,6 +78,15 @@ describe('portico routes', () => {
     expect(lines.some((l) => /\/prod\/partner\/users\/\{id\}.*required/.test(l))).toBe(true)
     expect(lines[1]).toMatch(/^users-rest \(REST\)\s+\/prod\/users\/\{id\}\s+GET\s+\/users\/\{id\}\s+lambda getUser \(payload 1\.0\)/)
     expect(lines.some((l) => /\/v2\/users\/\{id\}\s+GET .*payload 2\.0/.test(l))).toBe(true)
+  })
+})
+
+describe('portico start failures', () => {
+  it('names an unreachable store in one line, without a stack trace', () => {
+    const r = portico('start', '--config', 'examples/users/portico.yaml', '--port', '0', '--store', 'redis://127.0.0.1:1')
+    expect(r.code).toBe(1)
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('portico start: cannot connect to the Redis store at redis://127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1')
+    expect(r.stderr).not.toContain('    at ')
   })
 })
 

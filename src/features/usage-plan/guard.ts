@@ -27,5 +27,7 @@ export function withTimeout<T>(call: () => Promise<T>, timeoutMs: number): Promi
   })
   // The late answer of a timed-out call is dropped; its rejection must not go unhandled.
   pending.catch(() => {})
-  return Promise.race([pending, deadline]).finally(() => clearTimeout(timer))
+  return Promise.race([pending, deadline]).finally(() => {
+    if (timer !== undefined) clearTimeout(timer)
+  })
 }

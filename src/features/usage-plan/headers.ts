@@ -98,6 +98,8 @@ export function rateLimitHeaders(levels: LevelState[], quota?: QuotaState, focus
 export function withHeaders(response: Response, headers: Record<string, string>): Response {
   let res = response
   for (const [name, value] of Object.entries(headers)) {
+    // The integration's own rate-limit headers (the guide's handler sets X-RateLimit-*) win.
+    if (res.headers.has(name)) continue
     try {
       res.headers.set(name, value)
     } catch {

@@ -218,3 +218,24 @@ describe('over a real socket (@hono/node-server light responses, streamed proxy 
     expect(await res.text()).toBe('{"m":1}')
   })
 })
+
+describe('headers the integration sets itself', () => {
+  it('are kept: the guide\'s handler answers its own X-RateLimit-* values', async () => {
+    const { makeGateway, scriptedInvoker } = await import('../../helpers/gateway.ts')
+    const { usagePlanFeature } = await import('../../../src/features/usage-plan/index.ts')
+    const { invoker } = scriptedInvoker(() => ({
+      statusCode: 200,
+      headers: { 'X-RateLimit-Limit': '100', 'X-RateLimit-Remaining': '95', 'X-RateLimit-Reset': '1640000000' },
+      body: 'ok',
+    }))
+    const { app } = makeGateway(
+      { apis: [{ name: 'r', type: 'REST', routes: [{ method: 'GET', path: '/rl', throttle: { rateLimit: 5, burstLimit: 5 }, integration: { type: 'lambda', function: 'arn:aws:lambda:us-east-1:123456789012:function:f' } }] }] },
+      { invoker, gateway: { features: [usagePlanFeature] } },
+    )
+    const res = await app.request('/prod/rl')
+    expect(res.headers.get('X-RateLimit-Limit')).toBe('100')
+    expect(res.headers.get('X-RateLimit-Remaining')).toBe('95')
+    expect(res.headers.get('X-RateLimit-Reset')).toBe('1640000000')
+    expect(res.headers.get('RateLimit-Policy')).toContain('"route"')
+  })
+})
