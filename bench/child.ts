@@ -68,6 +68,8 @@ const kinds: Record<string, () => Promise<Running>> = {
       model,
       port: 0,
       hostname: '127.0.0.1',
+      // BENCH_STORE: the same gateway on a shared store (redis://...) for the store rows.
+      store: process.env.BENCH_STORE ?? 'memory',
       logger: {
         access: quiet,
         info: quiet,
@@ -78,6 +80,9 @@ const kinds: Record<string, () => Promise<Running>> = {
     return { url: gateway.url, close: () => gateway.close() }
   },
 }
+
+// The same Portico on Redis (servers.ts sets BENCH_STORE).
+kinds['portico-redis'] = kinds.portico!
 
 const kind = process.argv[2] ?? ''
 const start = kinds[kind]

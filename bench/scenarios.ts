@@ -107,4 +107,22 @@ export const SCENARIOS: Scenario[] = [
     // A hit costs no integration call: >= 2x the same route uncached.
     baselines: [{ scenario: 'Portico HTTP-proxy -> backend', goal: 2 }],
   },
+  {
+    name: 'Portico API key + usage plan (Redis)',
+    server: 'portico-redis',
+    path: PORTICO_PATHS.apiKey,
+    headers: { 'x-api-key': BENCH_API_KEY },
+    status: 200,
+    check: sameJson,
+    // Reported: the same route with every lookup and count in Redis, against the memory store.
+    baselines: [{ scenario: 'Portico Lambda-proxy (local)' }],
+  },
+  {
+    name: 'Portico cache hit (Redis)',
+    server: 'portico-redis',
+    path: PORTICO_PATHS.cachedProxy,
+    status: 200,
+    check: fromBackend,
+    baselines: [{ scenario: 'Portico HTTP-proxy -> backend', goal: 2 }],
+  },
 ]

@@ -3,6 +3,7 @@
  * the server it loads; run.ts starts only the servers some scenario needs (and what those
  * depend on), in dependency order.
  */
+import { connect } from 'node:net'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -142,10 +143,32 @@ async function waitHttp(url: string, child: Child, timeoutMs = 10_000): Promise<
   }
 }
 
+function redisUrl(): string {
+  return process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
+}
+
 /** Every server a scenario may name. */
 export const SERVERS: Record<string, ServerDef> = {
   backend: nodeServer('backend'),
   hono: nodeServer('hono'),
   portico: nodeServer('portico', ['backend'], (deps) => ({ BENCH_BACKEND_URL: deps.backend!.url })),
+  // Keys, plans, buckets, quotas and cached responses in Redis (BENCH_REDIS_URL, default local).
+  'portico-redis': {
+    ...nodeServer('portico-redis', ['backend'], (deps) => ({
+      BENCH_BACKEND_URL: deps.backend!.url,
+      BENCH_STORE: `${redisUrl()}?prefix=portico-bench-${process.pid}:`,
+    })),
+    async unavailable() {
+      const { hostname, port } = new URL(redisUrl())
+      const reachable = await new Promise<boolean>((resolve) => {
+        const socket = connect(Number(port || 6379), hostname, () => {
+          socket.end()
+          resolve(true)
+        })
+        socket.once('error', () => resolve(false))
+      })
+      return reachable ? undefined : `no Redis at ${redisUrl()} (BENCH_REDIS_URL)`
+    },
+  },
   nginx,
 }
