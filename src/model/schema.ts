@@ -231,8 +231,10 @@ export const settingsSchema = z
     accessLog: accessLogSchema.default({ enabled: true, format: 'json' }),
     cache: cacheSettingsSchema.default(() => cacheSettingsSchema.parse({})),
     throttle: throttleSchema
-      .default({ rateLimit: 10_000, burstLimit: 5_000 })
-      .describe('Account-level throttle across every API (AWS default: 10,000 rps, burst 5,000).'),
+      .optional()
+      .describe(
+        'Account-level throttle across every API. Unset: AWS\'s default (10,000 rps, burst 5,000) applies, without advertising it in rate-limit headers.',
+      ),
     rateLimitHeaders: z
       .boolean()
       .default(true)

@@ -59,6 +59,9 @@ function resolverOf(deps: ResolvedDeps, timeoutMs: number): PlanResolver {
   return resolver
 }
 
+/** AWS's default account throttle (reference §4.1), used when settings.throttle is unset. */
+export const AWS_ACCOUNT_THROTTLE = { rateLimit: 10_000, burstLimit: 5_000 }
+
 /** The throttle and quota feature (usage plans, route, stage and account throttles). */
 export const usagePlanFeature: Feature = {
   name: 'usage-plan',
@@ -74,7 +77,10 @@ export const usagePlanFeature: Feature = {
     const timeoutMs = policy.timeoutMs
     const limiter = deps.stores.rateLimiter
     const counter = deps.stores.quotaCounter
-    const byStage = routeLevels(route, api.id, api.stages, settings.throttle)
+    // Unset, AWS's account default applies but is not advertised: only configured limits are.
+    const account = settings.throttle ?? AWS_ACCOUNT_THROTTLE
+    const advertiseAccount = settings.throttle !== undefined
+    const byStage = routeLevels(route, api.id, api.stages, account)
     // Usage plans exist on REST APIs only; a method without apiKeyRequired does not count.
     const usesPlans = api.type === 'REST' && route.apiKeyRequired
     const plans = usesPlans ? resolverOf(deps, timeoutMs) : undefined
@@ -107,7 +113,7 @@ export const usagePlanFeature: Feature = {
         const level = keyPlan && planLevel(keyPlan, keyId, api.id, stage, route.routeKey)
         if (level) levels.push(level)
       }
-      const after = byStage.get(stage) ?? routeLevels(route, api.id, [req.stage], settings.throttle).get(stage)!
+      const after = byStage.get(stage) ?? routeLevels(route, api.id, [req.stage], account).get(stage)!
       for (const level of after) levels.push(level)
 
       const states: LevelState[] = []
@@ -148,8 +154,9 @@ export const usagePlanFeature: Feature = {
         }
       }
 
-      if (!showHeaders || (states.length === 0 && !quota)) return next()
-      const headers = rateLimitHeaders(states, quota)
+      const shown = advertiseAccount ? states : states.filter((s) => s.name !== 'account')
+      if (!showHeaders || (shown.length === 0 && !quota)) return next()
+      const headers = rateLimitHeaders(shown, quota)
       let response: Response
       try {
         response = await next()

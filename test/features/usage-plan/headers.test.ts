@@ -239,3 +239,31 @@ describe('headers the integration sets itself', () => {
     expect(res.headers.get('RateLimit-Policy')).toContain('"route"')
   })
 })
+
+describe('the account throttle left unset', () => {
+  it('applies AWS\'s default without advertising it; configured limits still show', async () => {
+    const { makeGateway } = await import('../../helpers/gateway.ts')
+    const { usagePlanFeature } = await import('../../../src/features/usage-plan/index.ts')
+    const { app } = makeGateway(
+      {
+        apis: [
+          {
+            name: 'r',
+            type: 'REST',
+            routes: [
+              { method: 'GET', path: '/plain', integration: { type: 'mock', body: '{}' } },
+              { method: 'GET', path: '/limited', throttle: { rateLimit: 1, burstLimit: 2 }, integration: { type: 'mock', body: '{}' } },
+            ],
+          },
+        ],
+      },
+      { gateway: { features: [usagePlanFeature] } },
+    )
+    const plain = await app.request('/prod/plain')
+    expect(plain.status).toBe(200)
+    expect(plain.headers.get('RateLimit-Policy')).toBeNull()
+    expect(plain.headers.get('X-RateLimit-Limit')).toBeNull()
+    const limited = await app.request('/prod/limited')
+    expect(limited.headers.get('RateLimit-Policy')).toBe('"route";q=2;w=2')
+  })
+})

@@ -37,7 +37,8 @@ export function setup(opts: SetupOptions = {}) {
   const { invoker, events } = scriptedInvoker(opts.answer ?? (() => ({ statusCode: 200, body: 'ok' })))
   const config = {
     functions,
-    settings: opts.settings ?? {},
+    // The account throttle written out (AWS's default values), so it is advertised in headers.
+    settings: { throttle: { rateLimit: 10_000, burstLimit: 5_000 }, ...opts.settings },
     apis: [
       { name: 'rest', type: 'REST', stages: opts.stages ?? [{ name: 'prod' }, { name: 'dev' }], routes: opts.routes ?? defaultRoutes, ...opts.api },
       ...(opts.apis ?? []),

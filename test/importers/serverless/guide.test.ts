@@ -183,7 +183,8 @@ describe('Throttling Configuration', () => {
     const api = gw.model.apis[0]!
     expect(api.stages[0]).toMatchObject({ name: 'dev', throttle: { burstLimit: 5000, rateLimit: 2000 } })
     expect(api.routes[0]!.throttle).toEqual({ burstLimit: 100, rateLimit: 50 })
-    expect(gw.model.settings.throttle).toEqual({ rateLimit: 10_000, burstLimit: 5_000 })
+    // The gateway-wide account throttle stays unset: AWS's default applies, unadvertised.
+    expect(gw.model.settings.throttle).toBeUndefined()
     const res = await gw.app.request(`${BASE}/dev/users/5`)
     expect(res.status).toBe(200)
     expect(await res.json()).toMatchObject({ user_id: '5' })
