@@ -61,7 +61,8 @@ const kinds: Record<string, () => Promise<Running>> = {
     const { startNode } = await import('../src/runtime/node/index.ts')
     const { loadModel } = await import('../src/model/load.ts')
     const { benchConfig } = await import('./portico-config.ts')
-    const { model, warnings } = loadModel(benchConfig(backendUrl), { baseDir: here, source: 'bench/portico-config.ts' })
+    const config = benchConfig(backendUrl, { usagePlans: process.env.BENCH_USAGE_PLANS !== '0' })
+    const { model, warnings } = loadModel(config, { baseDir: here, source: 'bench/portico-config.ts' })
     for (const w of warnings) console.error(`warning: ${w}`)
     const quiet = () => {}
     const gateway = await startNode({
@@ -83,6 +84,8 @@ const kinds: Record<string, () => Promise<Running>> = {
 
 // The same Portico on Redis (servers.ts sets BENCH_STORE).
 kinds['portico-redis'] = kinds.portico!
+// The same Portico without usage plans (servers.ts sets BENCH_USAGE_PLANS=0).
+kinds['portico-keys'] = kinds.portico!
 
 const kind = process.argv[2] ?? ''
 const start = kinds[kind]

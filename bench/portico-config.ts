@@ -26,8 +26,8 @@ export const PORTICO_PATHS = {
 export const BENCH_API_KEY = 'bench-key-0123456789abcdef'
 
 /** @param backendUrl the trivial backend, e.g. http://127.0.0.1:40123 */
-export function benchConfig(backendUrl: string): PorticoConfigInput {
-  return {
+export function benchConfig(backendUrl: string, opts: { usagePlans?: boolean } = {}): PorticoConfigInput {
+  const config: PorticoConfigInput = {
     // Far above what a benchmark sends: the account throttle (AWS default 10,000/s) would answer 429s.
     settings: { accessLog: { enabled: false }, throttle: { rateLimit: 1_000_000, burstLimit: 1_000_000 } },
     functions: {
@@ -66,4 +66,7 @@ export function benchConfig(backendUrl: string): PorticoConfigInput {
       },
     ],
   }
+  // Without plans: the API key check alone (keys need no plan when none exist, as on AWS).
+  if (opts.usagePlans === false) delete config.usagePlans
+  return config
 }

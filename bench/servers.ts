@@ -152,6 +152,8 @@ export const SERVERS: Record<string, ServerDef> = {
   backend: nodeServer('backend'),
   hono: nodeServer('hono'),
   portico: nodeServer('portico', ['backend'], (deps) => ({ BENCH_BACKEND_URL: deps.backend!.url })),
+  // No usage plans: what the API key check alone costs.
+  'portico-keys': nodeServer('portico-keys', ['backend'], (deps) => ({ BENCH_BACKEND_URL: deps.backend!.url, BENCH_USAGE_PLANS: '0' })),
   // Keys, plans, buckets, quotas and cached responses in Redis (BENCH_REDIS_URL, default local).
   'portico-redis': {
     ...nodeServer('portico-redis', ['backend'], (deps) => ({
