@@ -79,6 +79,8 @@ export interface TakeResult {
 
 /** Token buckets: `rateLimit` tokens per second refill a bucket of `burstLimit`. */
 export interface RateLimiter {
+  /** In this process (memory): never slow, so callers skip their timeout. */
+  readonly inProcess?: boolean
   /**
    * Takes one token from bucket `key` at time `now` (ms). When the bucket is empty nothing is
    * taken and `allowed` is false. Atomic under concurrency.
@@ -98,6 +100,8 @@ export interface QuotaResult {
 
 /** Calendar-period counters per API key and plan; also per UTC day, for GetUsage. */
 export interface QuotaCounter {
+  /** In this process (memory): never slow, so callers skip their timeout. */
+  readonly inProcess?: boolean
   /** Counts one request in the period containing `now`, unless that passes the limit (atomic). */
   consume(key: string, quota: { limit: number; period: 'DAY' | 'WEEK' | 'MONTH'; offset: number }, now: number): Promise<QuotaResult>
   /** Requests counted per UTC day ("YYYY-MM-DD" → count) between the two days, inclusive. */

@@ -120,7 +120,8 @@ export const usagePlanFeature: Feature = {
       for (const level of levels) {
         let result: TakeResult
         try {
-          result = await withTimeout(() => limiter.take(level.bucket, level.limit, now), timeoutMs)
+          // A timer per call costs more than a memory store's whole answer; it cannot hang.
+          result = await (limiter.inProcess ? limiter.take(level.bucket, level.limit, now) : withTimeout(() => limiter.take(level.bucket, level.limit, now), timeoutMs))
         } catch (e) {
           storeFailed(req, level.name, policy.throttle, e)
           continue
@@ -140,7 +141,8 @@ export const usagePlanFeature: Feature = {
         const planId = keyPlan.plan.id
         let result: QuotaResult | undefined
         try {
-          result = await withTimeout(() => counter.consume(quotaCounterKey(planId, keyId), planQuota, now), timeoutMs)
+          const consume = () => counter.consume(quotaCounterKey(planId, keyId), planQuota, now)
+          result = await (counter.inProcess ? consume() : withTimeout(consume, timeoutMs))
         } catch (e) {
           storeFailed(req, 'quota', policy.quota, e)
         }

@@ -1,12 +1,13 @@
 /** Quota counters in memory (per key: the current period, its first period, and per-day counts). */
 import type { QuotaCounter } from '../ports.ts'
+import { markInProcess } from './rate-limiter.ts'
 import { daysBetween, effectiveLimit, periodBounds, utcDay } from '../periods.ts'
 
 export function memoryQuotaCounter(): QuotaCounter {
   const periods = new Map<string, { start: number; used: number }>()
   const firstPeriod = new Map<string, number>()
   const days = new Map<string, number>()
-  return {
+  return markInProcess({
     async consume(key, quota, now) {
       const [start, end] = periodBounds(quota.period, now)
       if (!firstPeriod.has(key)) firstPeriod.set(key, start)
@@ -29,5 +30,5 @@ export function memoryQuotaCounter(): QuotaCounter {
       const current = periods.get(key)
       if (current && current.start === start) periods.set(key, { start, used: 0 })
     },
-  }
+  })
 }

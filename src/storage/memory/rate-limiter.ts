@@ -23,7 +23,7 @@ export function takeFromBucket(
 
 export function memoryRateLimiter(maxBuckets = 100_000): RateLimiter {
   const buckets = new Map<string, { tokens: number; updatedAt: number }>()
-  return {
+  return markInProcess({
     async take(key, limit, now) {
       const { state, result } = takeFromBucket(buckets.get(key), limit, now)
       buckets.delete(key)
@@ -32,5 +32,13 @@ export function memoryRateLimiter(maxBuckets = 100_000): RateLimiter {
       if (buckets.size > maxBuckets) buckets.delete(buckets.keys().next().value!)
       return result
     },
-  }
+  })
+}
+
+/**
+ * Flags a store as living in this process (callers skip their timeout). Not enumerable, so a
+ * wrapper built by spreading the store (a slow or failing stand-in) does not inherit it.
+ */
+export function markInProcess<T extends object>(store: T): T {
+  return Object.defineProperty(store, 'inProcess', { value: true, enumerable: false })
 }
