@@ -8,17 +8,13 @@
 import { parseArgs } from 'node:util'
 import type { Context } from 'hono'
 import { createGateway } from '../../gateway.ts'
+import { processInvoker } from '../lambda-invoker.ts'
 import { consoleLogger, systemClock, type Clock, type ClientInfo, type GatewayDeps, type Logger } from '../../core/deps.ts'
 import { ConfigError, formatIssue, type GatewayModel } from '../../model/load.ts'
 import { modelFrom } from '../../model/load-file.ts'
 import { installCrashGuard } from '../node/crash-guard.ts'
 import { storeSpec, type RunningGateway, type StartOptions } from '../node/index.ts'
 import { openStores } from '../../storage/open.ts'
-import { createLocalInvoker } from '../../integrations/lambda/invoke-local.ts'
-import { applyFunctionEnvironment, nodeModuleLoader } from '../../integrations/lambda/invoke-local-node.ts'
-import { createAwsInvoker } from '../../integrations/lambda/invoke-aws.ts'
-import { createInvoker } from '../../integrations/lambda/invoker.ts'
-import { createPythonInvoker, isPythonTarget, pythonInterpreter } from '../../integrations/lambda/invoke-python.ts'
 import { fetchHttpClient } from '../../integrations/http/index.ts'
 import { formatTable, routeTable } from '../../cli/routes.ts'
 
@@ -68,33 +64,15 @@ export function bunDeps(model: GatewayModel, opts: BunDepsOptions = {}): Gateway
   const clock = opts.clock ?? systemClock
   const env = opts.env ?? process.env
   const logger = opts.logger ?? consoleLogger({ quiet: env.PORTICO_QUIET === '1' })
-  const baseDir = model.baseDir ?? process.cwd()
-  // Python functions get their environment in their own worker process, not in ours.
-  const bunFunctions = Object.fromEntries(Object.entries(model.functions).filter(([name, f]) => !isPythonTarget({ name, config: f.config }, baseDir)))
-  for (const warning of applyFunctionEnvironment(bunFunctions)) logger.warn(warning)
-  const local = createLocalInvoker({
-    loadModule: nodeModuleLoader(baseDir),
-    region: model.settings.region,
-    accountId: model.settings.accountId,
-    now: () => clock.now(),
-  })
-  const aws = createAwsInvoker({ region: model.settings.region, env })
-  const python = createPythonInvoker({
-    baseDir,
-    interpreter: pythonInterpreter(model.settings, env),
-    region: model.settings.region,
-    accountId: model.settings.accountId,
-    logger,
-    now: () => clock.now(),
-  })
+  const lambda = processInvoker(model, { env, logger, clock })
   return {
     clock,
     logger,
-    invoker: createInvoker({ local, aws, python, isPython: (t) => isPythonTarget(t, baseDir) }),
+    invoker: lambda.invoker,
     httpClient: fetchHttpClient(passThroughFetch),
     clientInfo: bunClientInfo,
     env,
-    close: () => python.close(),
+    close: () => lambda.close(),
   }
 }
 

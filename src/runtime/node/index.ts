@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import type { Context } from 'hono'
 import { createGateway, type Gateway } from '../../gateway.ts'
+import { processInvoker } from '../lambda-invoker.ts'
 import { consoleLogger, systemClock, type Clock, type ClientInfo, type GatewayDeps, type Logger, type Stores } from '../../core/deps.ts'
 import { openStores } from '../../storage/open.ts'
 import type { GatewayModel } from '../../model/load.ts'
@@ -15,12 +16,7 @@ import { loadConfigFile, modelFrom, type LoadFileOptions } from '../../model/loa
 import { ConfigError, formatIssue } from '../../model/load.ts'
 import { watch } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { createLocalInvoker } from '../../integrations/lambda/invoke-local.ts'
-import { applyFunctionEnvironment, nodeModuleLoader } from '../../integrations/lambda/invoke-local-node.ts'
-import { createAwsInvoker } from '../../integrations/lambda/invoke-aws.ts'
-import { createInvoker } from '../../integrations/lambda/invoker.ts'
 import { nodeHttpClient } from './http-client.ts'
-import { createPythonInvoker, isPythonTarget, pythonInterpreter } from '../../integrations/lambda/invoke-python.ts'
 import { installCrashGuard } from './crash-guard.ts'
 
 /** Connection details from Node's IncomingMessage (client casing of header names included). */
@@ -49,36 +45,18 @@ export function nodeDeps(model: GatewayModel, opts: NodeDepsOptions = {}): Gatew
   const clock = opts.clock ?? systemClock
   const env = opts.env ?? process.env
   const logger = opts.logger ?? consoleLogger({ quiet: env.PORTICO_QUIET === '1' })
-  const baseDir = model.baseDir ?? process.cwd()
-  // Python functions get their environment in their own worker process, not in ours.
-  const nodeFunctions = Object.fromEntries(Object.entries(model.functions).filter(([name, f]) => !isPythonTarget({ name, config: f.config }, baseDir)))
-  for (const warning of applyFunctionEnvironment(nodeFunctions)) logger.warn(warning)
-  const local = createLocalInvoker({
-    loadModule: nodeModuleLoader(baseDir, { version: model.moduleVersion }),
-    region: model.settings.region,
-    accountId: model.settings.accountId,
-    now: () => clock.now(),
-  })
-  const aws = createAwsInvoker({ region: model.settings.region, env })
-  const python = createPythonInvoker({
-    baseDir,
-    interpreter: pythonInterpreter(model.settings, env),
-    region: model.settings.region,
-    accountId: model.settings.accountId,
-    logger,
-    now: () => clock.now(),
-  })
+  const lambda = processInvoker(model, { env, logger, clock })
   const httpClient = nodeHttpClient()
   return {
     clock,
     logger,
-    invoker: createInvoker({ local, aws, python, isPython: (t) => isPythonTarget(t, baseDir) }),
+    invoker: lambda.invoker,
     httpClient,
     clientInfo: nodeClientInfo,
     env,
     stores: opts.stores,
     close: async () => {
-      await Promise.all([httpClient.close(), python.close()])
+      await Promise.all([httpClient.close(), lambda.close()])
     },
   }
 }
