@@ -333,12 +333,25 @@ export class AdminService {
     const from = plan.quota ? utcDay(periodBounds(plan.quota.period, Date.parse(startDate + 'T00:00:00Z'))[0]) : startDate
     const days = daysBetween(startDate, endDate, MAX_USAGE_DAYS)
     const items: Usage['items'] = {}
+    const now = this.now()
+    const [currentStart] = plan.quota ? periodBounds(plan.quota.period, now) : [0]
     for (const keyId of keyIds) {
-      const counts = await this.ctx.quotaCounter.usageByDay(quotaCounterKey(planId, keyId), from, endDate)
+      const counterKey = quotaCounterKey(planId, keyId)
+      const counts = await this.ctx.quotaCounter.usageByDay(counterKey, from, endDate)
+      // The current period is enforced against the counter, which a reset clears; the per-day
+      // history keeps every request served. Past periods are read from that history.
+      const enforced = plan.quota ? await this.ctx.quotaCounter.periodUsed(counterKey, plan.quota, now) : 0
+      const today = utcDay(now)
       items[keyId] = days.map((day) => {
         const used = counts[day] ?? 0
         if (!plan.quota) return [used, null]
         const [periodStart] = periodBounds(plan.quota.period, Date.parse(day + 'T00:00:00Z'))
+        if (periodStart === currentStart && day <= today) {
+          // What was counted after this day comes off the enforced total.
+          let later = 0
+          for (const d of daysBetween(day, today).slice(1)) later += counts[d] ?? 0
+          return [used, Math.max(0, plan.quota.limit - Math.max(0, enforced - later))]
+        }
         let total = 0
         for (const d of daysBetween(utcDay(periodStart), day)) total += counts[d] ?? 0
         return [used, Math.max(0, plan.quota.limit - total)]

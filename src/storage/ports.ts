@@ -106,6 +106,8 @@ export interface QuotaCounter {
   consume(key: string, quota: { limit: number; period: 'DAY' | 'WEEK' | 'MONTH'; offset: number }, now: number): Promise<QuotaResult>
   /** Requests counted per UTC day ("YYYY-MM-DD" → count) between the two days, inclusive. */
   usageByDay(key: string, fromDay: string, toDay: string): Promise<Record<string, number>>
+  /** Requests counted in the period containing `now` (what the quota is enforced against). */
+  periodUsed(key: string, quota: { period: 'DAY' | 'WEEK' | 'MONTH' }, now: number): Promise<number>
   /** Forgets the count of the period containing `now` (reset a key's quota). */
   reset(key: string, quota: { limit: number; period: 'DAY' | 'WEEK' | 'MONTH'; offset: number }, now: number): Promise<void>
 }

@@ -490,3 +490,23 @@ describe('stage caches', () => {
     expect(await cache.get('k')).toBeUndefined()
   })
 })
+
+describe('get-usage after a quota reset', () => {
+  it('reports the remaining quota the gateway enforces, with every served request still counted as used', async () => {
+    const { usagePlanFeature } = await import('../../src/features/usage-plan/index.ts')
+    const s = setup({ features: [apiKeyFeature, usagePlanFeature] })
+    const { key, plan } = await keyAndPlan(s, { quota: { limit: 5, period: 'DAY' } })
+    expect((await s.call('POST', `/usageplans/${plan.id}/keys`, { keyId: key.id })).status).toBe(201)
+    const day = new Date(s.clock.now()).toISOString().slice(0, 10)
+    const usage = async () => (await s.call('GET', `/usageplans/${plan.id}/usage?keyId=${key.id}&startDate=${day}&endDate=${day}`)).body.items[key.id]
+    for (let i = 0; i < 3; i++) expect((await s.callRoute('/prod/partner', key.value)).status).toBe(200)
+    expect(await usage()).toEqual([[3, 2]])
+    expect((await s.call('DELETE', `/usageplans/${plan.id}/keys/${key.id}/usage`)).status).toBe(202)
+    expect((await s.callRoute('/prod/partner', key.value)).status).toBe(200)
+    // Four served today; one counted since the reset, so four of five remain, as enforced.
+    expect(await usage()).toEqual([[4, 4]])
+    for (let i = 0; i < 4; i++) expect((await s.callRoute('/prod/partner', key.value)).status).toBe(200)
+    expect((await s.callRoute('/prod/partner', key.value)).status).toBe(429)
+    expect(await usage()).toEqual([[8, 0]])
+  })
+})

@@ -26,6 +26,7 @@ export interface RateLimiterStub {
 export interface QuotaCounterStub {
   consume(quota: Quota, now: number): Promise<QuotaResult>
   usageByDay(fromDay: string, toDay: string): Promise<Record<string, number>>
+  periodUsed(quota: Quota, now: number): Promise<number>
   reset(quota: Quota, now: number): Promise<void>
 }
 export interface KeyStoreStub {
@@ -80,6 +81,7 @@ export function durableObjectQuotaCounter(ns: NamespaceLike<QuotaCounterStub>): 
   return {
     consume: (key, quota, now) => callObject(ns, key, (s) => s.consume(plain(quota), now)),
     usageByDay: (key, fromDay, toDay) => callObject(ns, key, (s) => s.usageByDay(fromDay, toDay)),
+    periodUsed: (key, quota, now) => callObject(ns, key, (s) => s.periodUsed({ limit: 0, offset: 0, period: quota.period }, now)),
     reset: (key, quota, now) => callObject(ns, key, (s) => s.reset(plain(quota), now)),
   }
 }

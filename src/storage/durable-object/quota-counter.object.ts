@@ -52,6 +52,14 @@ export class PorticoQuotaCounter extends DurableObjectClass {
     return out
   }
 
+  /** Requests counted in the period containing `now`. */
+  periodUsed(quota: Quota, now: number): number {
+    this.schema()
+    const [start] = periodBounds(quota.period, now)
+    const row = this.ctx.storage.sql.exec<{ used: number }>('SELECT used FROM counter WHERE id = 1 AND start = ?', start).toArray()[0]
+    return row ? row.used : 0
+  }
+
   /** Forgets the count of the period containing `now`. */
   reset(quota: Quota, now: number): void {
     this.schema()

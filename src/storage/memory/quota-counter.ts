@@ -25,6 +25,11 @@ export function memoryQuotaCounter(): QuotaCounter {
       for (const day of daysBetween(fromDay, toDay)) out[day] = days.get(`${key}|${day}`) ?? 0
       return out
     },
+    async periodUsed(key, quota, now) {
+      const [start] = periodBounds(quota.period, now)
+      const current = periods.get(key)
+      return current && current.start === start ? current.used : 0
+    },
     async reset(key, quota, now) {
       const [start] = periodBounds(quota.period, now)
       const current = periods.get(key)

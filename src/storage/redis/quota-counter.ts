@@ -66,6 +66,10 @@ export function redisQuotaCounter(conn: RedisConnection): QuotaCounter {
       })
       return out
     },
+    async periodUsed(key, quota, now) {
+      const [start] = periodBounds(quota.period, now)
+      return Number((await conn.command<string | null>(['GET', `${base(key)}p:${start}`])) ?? 0)
+    },
     async reset(key, quota, now) {
       const [start] = periodBounds(quota.period, now)
       await conn.command(['DEL', `${base(key)}p:${start}`])

@@ -37,6 +37,11 @@ export function sqliteQuotaCounter(db: SqlDatabase): QuotaCounter {
       for (const r of rows) out[r.day] = Number(r.count)
       return out
     },
+    async periodUsed(key, quota, now) {
+      const [start] = periodBounds(quota.period, now)
+      const row = db.prepare('SELECT used FROM quota_periods WHERE key = ? AND period_start = ?').get<{ used: number }>(key, start)
+      return row ? Number(row.used) : 0
+    },
     async reset(key, quota, now) {
       const [start] = periodBounds(quota.period, now)
       db.transaction(() => {

@@ -169,6 +169,12 @@ export function upstashQuotaCounter(redis: Redis, opts: { prefix?: string } = {}
       days.forEach((day, i) => (out[day] = Number(counts[i] ?? 0)))
       return out
     },
+    async periodUsed(key, quota, now) {
+      const [start] = periodBounds(quota.period, now)
+      // The period hash holds its start (s) and count (n); another period's count is not this one's.
+      const [s, n] = (await redis.hmget(`${prefix}q:${key}`, 's', 'n')) as unknown as (string | null)[]
+      return s !== null && s !== undefined && Number(s) === start ? Number(n ?? 0) : 0
+    },
     async reset(key, quota, now) {
       const [start] = periodBounds(quota.period, now)
       await reset.exec([`${prefix}q:${key}`], [String(start)])

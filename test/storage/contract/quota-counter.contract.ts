@@ -196,6 +196,21 @@ export function quotaCounterContract(name: string, make: () => Promise<QuotaCoun
       expect((await counter.consume(key + ':never', quota, day1)).used).toBe(1)
     })
 
+    it('periodUsed: the count the quota is enforced against, reset included; 0 for another period', async () => {
+      const { counter, key } = await setup()
+      const quota = { limit: 5, period: 'DAY' as const, offset: 0 }
+      const day1 = at('2027-10-01T10:00:00Z')
+      expect(await counter.periodUsed(key, quota, day1)).toBe(0)
+      for (let i = 0; i < 3; i++) await counter.consume(key, quota, day1)
+      expect(await counter.periodUsed(key, quota, day1 + 1)).toBe(3)
+      await counter.reset(key, quota, day1 + 2)
+      await counter.consume(key, quota, day1 + 3)
+      expect(await counter.periodUsed(key, quota, day1 + 4)).toBe(1)
+      // The per-day history keeps every request served.
+      expect((await counter.usageByDay(key, '2027-10-01', '2027-10-01'))['2027-10-01']).toBe(4)
+      expect(await counter.periodUsed(key, quota, at('2027-10-02T00:00:00Z'))).toBe(0)
+    })
+
     it(`concurrency: ${parallel} parallel consumes never pass the limit`, async () => {
       const { counter, key } = await setup()
       const quota = { limit: 10, period: 'DAY' as const, offset: 0 }
