@@ -11,6 +11,8 @@
  *   GET /usageplans/{id}/usage?keyId=&startDate=&endDate=
  *   DELETE /usageplans/{id}/keys/{keyId}/usage       (Portico: reset the current quota period)
  *   DELETE /restapis/{apiId}/stages/{stage}/cache/data         (FlushStageCache, 202)
+ *   DELETE /restapis/{apiId}/stages/{stage}/cache/entry?method=&path=&querystring=&header.X=&apiKeyId=
+ *                                                               (one entry, 200 {deleted})
  *   DELETE /restapis/{apiId}/stages/{stage}/cache/authorizers  (FlushStageAuthorizersCache, 202)
  * Creations answer 201, deletions and flushes 202 (as AWS), errors `{"message"}` with the
  * exception name in x-amzn-ErrorType. The log records each call's method, path (ids only) and
@@ -20,7 +22,7 @@ import { Hono, type Context } from 'hono'
 import type { ResolvedDeps } from '../core/deps.ts'
 import type { GatewayModel } from '../model/load.ts'
 import { constantTimeEqual } from '../features/api-key/keys.ts'
-import { flushStageCache } from '../features/cache/index.ts'
+import { deleteStageCacheEntry, flushStageCache } from '../features/cache/index.ts'
 import { AdminError, badRequest, notFound } from './errors.ts'
 import { AdminService } from './service.ts'
 
@@ -130,6 +132,30 @@ export function createAdminApp(model: GatewayModel, deps: ResolvedDeps, opts: Ad
       const { stage, apiId } = stageOf(model, c.req.param('apiId')!, c.req.param('stage')!)
       if (!stage.cache) throw badRequest('stage', `stage ${stage.name} of API ${apiId} has no cache (cache.enabled)`)
       await flushStageCache(deps, apiId, stage.name)
+    }),
+  )
+  // One entry: the one the described request would hit (Portico's addition; AWS flushes whole
+  // stages). ?method=GET&path=/pets/7&querystring=type%3Ddog&header.Accept=...&apiKeyId=...
+  app.delete(
+    '/restapis/:apiId/stages/:stage/cache/entry',
+    op(200, async (c) => {
+      const { stage, apiId } = stageOf(model, c.req.param('apiId')!, c.req.param('stage')!)
+      if (!stage.cache) throw badRequest('stage', `stage ${stage.name} of API ${apiId} has no cache (cache.enabled)`)
+      const path = c.req.query('path')
+      if (!path || !path.startsWith('/')) throw badRequest('path', 'is required: the resource path of the request, without the stage (/pets/7)')
+      const headers: [string, string][] = []
+      for (const [name, value] of Object.entries(c.req.queries())) {
+        if (name.startsWith('header.')) for (const v of value) headers.push([name.slice('header.'.length), v])
+      }
+      const result = await deleteStageCacheEntry(deps, apiId, stage.name, {
+        method: c.req.query('method') ?? 'GET',
+        path,
+        query: c.req.query('querystring') ?? '',
+        headers,
+        apiKeyId: c.req.query('apiKeyId'),
+      })
+      if (result === 'no-route') throw badRequest('path', `no route of API ${apiId} matches ${c.req.query('method') ?? 'GET'} ${path}`)
+      return { deleted: result === 'deleted' }
     }),
   )
   app.delete(

@@ -482,6 +482,32 @@ describe('stage caches', () => {
     expect((await s.call('DELETE', `/restapis/${s.apiId}/stages/qa/cache/data`)).body).toEqual({ message: 'Invalid stage identifier specified' })
   })
 
+  it('DELETE .../cache/entry deletes the one entry a request would hit, per caller too', async () => {
+    const s = setup({ cache: true })
+    await s.callRoute('/prod/open')
+    await s.callRoute('/prod/open')
+    expect(s.events).toHaveLength(1)
+    const entry = (query: string) => s.call('DELETE', `/restapis/${s.apiId}/stages/prod/cache/entry?${query}`)
+    expect((await entry('path=/open')).body).toEqual({ deleted: true })
+    expect((await entry('path=/open')).body).toEqual({ deleted: false })
+    await s.callRoute('/prod/open')
+    expect(s.events).toHaveLength(2)
+
+    // A per-caller route: the entry of the caller named by its API key id, and only that one.
+    await s.callRoute('/prod/partner', CONFIG_KEY_VALUE)
+    await s.callRoute('/prod/partner', CONFIG_KEY_VALUE)
+    expect(s.events).toHaveLength(3)
+    expect((await entry('path=/partner')).body).toEqual({ deleted: false })
+    expect((await entry('path=/partner&apiKeyId=cfgkey0001')).body).toEqual({ deleted: true })
+    await s.callRoute('/prod/partner', CONFIG_KEY_VALUE)
+    expect(s.events).toHaveLength(4)
+
+    const bad = await entry('path=/nowhere')
+    expect(bad.status).toBe(400)
+    expect(bad.body.message).toMatch(/^path: no route of API .* matches GET \/nowhere$/)
+    expect((await entry('method=GET')).body.message).toMatch(/^path: is required/)
+  })
+
   it('DELETE .../cache/authorizers empties the authorizer cache (202)', async () => {
     const s = setup()
     const cache = s.gateway.deps.stores.authorizerCache

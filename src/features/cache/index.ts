@@ -22,6 +22,7 @@
  * - settings.cache.debugHeader adds `X-Portico-Cache: hit|miss|refresh|bypass`, and `Age` on
  *   hits; AWS sends neither.
  */
+import { matchRestRoute } from '../../core/router.ts'
 import type { Feature, RouteStep } from '../../core/feature.ts'
 import type { ResolvedDeps } from '../../core/deps.ts'
 import type { GatewayRequest } from '../../core/request.ts'
@@ -143,6 +144,58 @@ export async function flushStageCache(deps: ResolvedDeps, apiId: string, stageNa
   if (!state || !stage?.cache) return false
   await openCache(state, namespaceOf(apiId, stageName), stage.cache.capacityBytes).flush()
   return true
+}
+
+/** The request an entry was cached for, as the admin API names it. */
+export interface CachedRequest {
+  method: string
+  /** Path without the stage, as sent (percent-encoded): /pets/7 */
+  path: string
+  /** Query string without "?". */
+  query?: string
+  headers?: [string, string][]
+  /** On routes keyed per caller: the API key id of the caller. */
+  apiKeyId?: string
+}
+
+/**
+ * Deletes one entry: the one a request would hit. Entries keyed by an authorizer's caller
+ * (principal, claims) cannot be named this way; flush the stage for those.
+ * @returns 'deleted', 'absent', 'no-cache' (the stage does not cache) or 'no-route'
+ */
+export async function deleteStageCacheEntry(
+  deps: ResolvedDeps,
+  apiId: string,
+  stageName: string,
+  request: CachedRequest,
+): Promise<'deleted' | 'absent' | 'no-cache' | 'no-route'> {
+  const state = states.get(deps)
+  const api = state?.model.apis.find((a) => a.id === apiId)
+  const stage = api?.stages.find((s) => s.name === stageName)
+  if (!state || !api || !stage?.cache) return 'no-cache'
+  const method = request.method.toUpperCase()
+  let match: ReturnType<typeof matchRestRoute>
+  try {
+    match = matchRestRoute(api, method, request.path)
+  } catch {
+    return 'no-route'
+  }
+  // What the cache step reads from a request to build its key, and nothing else.
+  const req = {
+    api,
+    stage,
+    route: match.route,
+    method,
+    pathParameters: match.params,
+    rawQueryString: request.query ?? '',
+    headers: request.headers ?? [],
+    identity: request.apiKeyId ? { apiKeyId: request.apiKeyId } : undefined,
+  } as unknown as GatewayRequest
+  const identity = match.route.caching.perCaller ? callerIdentity(req) : undefined
+  if (match.route.caching.perCaller && identity === undefined) return 'absent'
+  const key = await cacheKey(req, { keyParameters: match.route.caching.keyParameters, identity, encrypted: stage.cache.dataEncrypted })
+  const deleted = await openCache(state, namespaceOf(apiId, stageName), stage.cache.capacityBytes).delete(key)
+  return deleted ? 'deleted' : 'absent'
 }
 
 /**
