@@ -31,3 +31,9 @@ export function startBackend(port = 8788, hostname = '127.0.0.1'): Promise<{ ser
     })
   })
 }
+
+// `npm run backend` (node examples/users/backend.ts [port]): the backend alone, e.g. for wrangler dev.
+if (process.argv[1] && import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) {
+  const { url } = await startBackend(Number(process.argv[2] ?? process.env.BACKEND_PORT ?? 8788))
+  console.error(`example backend listening at ${url}`)
+}
