@@ -18,83 +18,25 @@
  * requests, never let one through unchecked; the test also checks no process logged a store
  * failure, so the numbers are the limiter's own.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { resolve } from 'node:path'
+import type { ChildProcess } from 'node:child_process'
 import { afterAll, describe, expect, it } from 'vitest'
-import { connectRedis } from '../../src/storage/redis/index.ts'
+import { deleteRedisPrefix, startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process.ts'
 import { openStores } from '../../src/storage/open.ts'
 import { hashApiKey } from '../../src/features/api-key/index.ts'
 import { quotaCounterKey } from '../../src/features/usage-plan/index.ts'
 import { systemClock } from '../../src/core/deps.ts'
 import { utcDay } from '../../src/storage/periods.ts'
 
-const ROOT = resolve(import.meta.dirname, '../..')
 const PREFIX = `portico-test:concurrency:${crypto.randomUUID()}:`
 const STORE = `redis://127.0.0.1:6379?prefix=${encodeURIComponent(PREFIX)}`
 const children = new Set<ChildProcess>()
 
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL')
-  const conn = await connectRedis('redis://127.0.0.1:6379')
-  let cursor = '0'
-  do {
-    const [next, keys] = await conn.command<[string, string[]]>(['SCAN', cursor, 'MATCH', `${PREFIX}*`, 'COUNT', '1000'])
-    cursor = String(next)
-    if (keys.length) await conn.command(['UNLINK', ...keys])
-  } while (cursor !== '0')
-  await conn.close()
+  await deleteRedisPrefix(PREFIX)
 })
 
-/**
- * A gateway process on the shared store: the API key and usage plan features, stores from
- * openStores; warnings and errors (store failures) go to stderr as JSON lines.
- */
-const GATEWAY_SCRIPT = `
-const root = process.cwd()
-const { loadModel } = await import(root + '/src/model/load.ts')
-const { nodeDeps } = await import(root + '/src/runtime/node/index.ts')
-const { createGateway } = await import(root + '/src/gateway.ts')
-const { openStores } = await import(root + '/src/storage/open.ts')
-const { consoleLogger, systemClock } = await import(root + '/src/core/deps.ts')
-const { apiKeyFeature } = await import(root + '/src/features/api-key/index.ts')
-const { usagePlanFeature } = await import(root + '/src/features/usage-plan/index.ts')
-const { serve } = await import('@hono/node-server')
-const { model } = loadModel(JSON.parse(process.env.PORTICO_TEST_CONFIG), { baseDir: root })
-const logger = consoleLogger({ quiet: true })
-const opened = await openStores(process.env.PORTICO_TEST_STORE, { clock: systemClock, env: process.env, logger })
-const deps = nodeDeps(model, { logger })
-const gateway = createGateway(model, { ...deps, stores: opened.stores }, { features: [apiKeyFeature, usagePlanFeature] })
-await gateway.ready
-serve({ fetch: gateway.fetch, port: 0, hostname: '127.0.0.1' }, (info) => console.log('LISTENING ' + info.port))
-`
-
-interface GatewayProcess {
-  url: string
-  child: ChildProcess
-  stderr: () => string
-}
-
-function startGateway(config: unknown): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', GATEWAY_SCRIPT], {
-    cwd: ROOT,
-    env: { ...process.env, PORTICO_TEST_STORE: STORE, PORTICO_TEST_CONFIG: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.add(child)
-  let out = ''
-  let err = ''
-  child.stderr!.on('data', (c: Buffer) => {
-    err += c.toString()
-  })
-  return new Promise((resolvePromise, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString()
-      const m = /LISTENING (\d+)/.exec(out)
-      if (m) resolvePromise({ url: `http://127.0.0.1:${m[1]}`, child, stderr: () => err })
-    })
-    child.once('exit', (code) => reject(new Error(`gateway process exited (${code}) before listening:\n${out}\n${err}`)))
-  })
-}
+const startGateway = (config: unknown): Promise<GatewayProcess> => startGatewayProcess(STORE, config, children)
 
 const VALUE = 'concurrent-key-value-0123456789abcdef'
 // Low enough that the load saturates them even on a busy two-core machine.

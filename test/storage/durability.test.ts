@@ -5,19 +5,18 @@
  * store serves the same key, and its quota count carries on from where the first one stopped.
  * SQLite (a file) and Redis (the local server).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openStores } from '../../src/storage/open.ts'
 import { hashApiKey } from '../../src/features/api-key/index.ts'
 import { quotaCounterKey } from '../../src/features/usage-plan/index.ts'
 import { systemClock } from '../../src/core/deps.ts'
 import { utcDay } from '../../src/storage/periods.ts'
-import { connectRedis } from '../../src/storage/redis/index.ts'
+import { deleteRedisPrefix, startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process.ts'
 
-const ROOT = resolve(import.meta.dirname, '../..')
 const dir = mkdtempSync(join(tmpdir(), 'portico-durability-'))
 const children = new Set<ChildProcess>()
 const REDIS_PREFIX = `portico-test:durability:${crypto.randomUUID()}:`
@@ -25,63 +24,10 @@ afterAll(async () => {
   for (const c of children) c.kill('SIGKILL')
   rmSync(dir, { recursive: true, force: true })
   // Leave nothing behind on the shared server, whatever the outcome.
-  const conn = await connectRedis('redis://127.0.0.1:6379')
-  let cursor = '0'
-  do {
-    const [next, keys] = await conn.command<[string, string[]]>(['SCAN', cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', '1000'])
-    cursor = String(next)
-    if (keys.length) await conn.command(['UNLINK', ...keys])
-  } while (cursor !== '0')
-  await conn.close()
+  await deleteRedisPrefix(REDIS_PREFIX)
 })
 
-/**
- * A gateway process: loads the config, opens the store with openStores, builds the gateway
- * with the API key and usage plan features, serves on a free port and prints it.
- */
-const GATEWAY_SCRIPT = `
-const root = process.cwd()
-const { loadModel } = await import(root + '/src/model/load.ts')
-const { nodeDeps } = await import(root + '/src/runtime/node/index.ts')
-const { createGateway } = await import(root + '/src/gateway.ts')
-const { openStores } = await import(root + '/src/storage/open.ts')
-const { memoryLogger, systemClock } = await import(root + '/src/core/deps.ts')
-const { apiKeyFeature } = await import(root + '/src/features/api-key/index.ts')
-const { usagePlanFeature } = await import(root + '/src/features/usage-plan/index.ts')
-const { serve } = await import('@hono/node-server')
-const { model } = loadModel(JSON.parse(process.env.PORTICO_TEST_CONFIG), { baseDir: root })
-const opened = await openStores(process.env.PORTICO_TEST_STORE, { clock: systemClock, env: process.env })
-const logger = memoryLogger()
-const deps = nodeDeps(model, { logger })
-const gateway = createGateway(model, { ...deps, stores: opened.stores }, { features: [apiKeyFeature, usagePlanFeature] })
-await gateway.ready
-const server = serve({ fetch: gateway.fetch, port: 0, hostname: '127.0.0.1' }, (info) => console.log('LISTENING ' + info.port))
-process.on('SIGTERM', () => {
-  server.close()
-  Promise.all([opened.close(), deps.close()]).then(() => process.exit(0))
-})
-`
-
-/** Starts a gateway process on `store`; resolves with its URL once it listens. */
-function startGateway(store: string, config: unknown): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', GATEWAY_SCRIPT], {
-    cwd: ROOT,
-    env: { ...process.env, PORTICO_TEST_STORE: store, PORTICO_TEST_CONFIG: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.add(child)
-  let out = ''
-  return new Promise((resolvePromise, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString()
-      const m = /LISTENING (\d+)/.exec(out)
-      if (m) resolvePromise({ url: `http://127.0.0.1:${m[1]}`, child })
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    child.once('exit', (code) => reject(new Error(`gateway process exited (${code}) before listening:\n${out}`)))
-  })
-}
+const startGateway = (store: string, config: unknown): Promise<GatewayProcess> => startGatewayProcess(store, config, children)
 
 function kill(child: ChildProcess): Promise<void> {
   children.delete(child)
