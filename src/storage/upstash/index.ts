@@ -19,8 +19,9 @@ import {
   LIST_SCRIPT,
   PUT_KEY_SCRIPT,
   RESET_QUOTA_SCRIPT,
-  TAKE_SCRIPT,
 } from './scripts.ts'
+import { TOKEN_BUCKET_SCRIPT } from '../token-bucket-script.ts'
+import { takeFromBucket } from '../memory/rate-limiter.ts'
 
 export interface UpstashOptions {
   /** Prefix of every Redis key (default "portico:"), so one database can serve several gateways. */
@@ -84,14 +85,16 @@ export function bucketResult(allowed: boolean, tokens: number, limit: { rateLimi
   return { allowed, remaining: Math.floor(tokens), retryAfterMs, resetMs }
 }
 
-/** Token buckets in Redis through TAKE_SCRIPT: exact, atomic, on the gateway's clock. */
+/** Token buckets in Redis through the shared TOKEN_BUCKET_SCRIPT: exact, atomic, on the gateway's clock. */
 export function upstashRateLimiter(redis: Redis, opts: { prefix?: string } = {}): RateLimiter {
   const prefix = opts.prefix ?? 'portico:'
-  const take = redis.createScript<[number, string]>(TAKE_SCRIPT)
+  const take = redis.createScript<[number, string]>(TOKEN_BUCKET_SCRIPT)
   return {
     async take(key, limit, now) {
-      const [allowed, left] = await take.exec([`${prefix}rl:${key}`], [String(limit.rateLimit), String(limit.burstLimit), String(now)])
-      return bucketResult(Number(allowed) === 1, Number(left), limit)
+      // ARGV[4]: keep an idle bucket a second past "full again" (a full bucket is no bucket).
+      const [, before] = await take.exec([`${prefix}rl:${key}`], [String(limit.rateLimit), String(limit.burstLimit), String(now), '1000'])
+      // The reply fields from the reference arithmetic on the refilled bucket the script saw.
+      return takeFromBucket({ tokens: Number(before), updatedAt: now }, limit, now).result
     },
   }
 }

@@ -5,49 +5,6 @@
  */
 
 /**
- * Token bucket, the same arithmetic as takeFromBucket (src/storage/memory/rate-limiter.ts).
- * KEYS[1]: bucket hash (t = tokens, u = updated at, ms). ARGV: rateLimit, burstLimit, now.
- * Returns {allowed (0|1), tokens left as a string (a float: Lua numbers reach the client as
- * truncated integers otherwise)}. The update time never moves back: with several instances
- * whose clocks differ a little, a late clock must not earn the same refill twice. Tokens are
- * rounded to 1e-6 after a refill, so float error never turns n refills of 1/n into 0.99999.
- * The key expires (real time) a second after the bucket would be full again: a full bucket
- * is the same as no bucket.
- */
-export const TAKE_SCRIPT = `
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-local b = redis.call('HMGET', KEYS[1], 't', 'u')
-local tokens = burst
-local updated = now
-if b[1] and b[2] then
-  local prev = tonumber(b[2])
-  local elapsed = math.max(0, now - prev)
-  -- Rounded to a millionth of a token: ten refills of 0.1 must make one whole token.
-  tokens = math.min(burst, math.floor((tonumber(b[1]) + elapsed / 1000 * rate) * 1e6 + 0.5) / 1e6)
-  updated = math.max(prev, now)
-end
-local allowed = 0
-if tokens >= 1 then
-  allowed = 1
-  tokens = tokens - 1
-end
-local left = string.format('%.17g', tokens)
-if tokens >= burst then
-  redis.call('DEL', KEYS[1])
-else
-  redis.call('HSET', KEYS[1], 't', left, 'u', string.format('%.17g', updated))
-  if rate > 0 then
-    redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) * 1000 / rate) + 1000)
-  else
-    redis.call('PERSIST', KEYS[1])
-  end
-end
-return {allowed, left}
-`
-
-/**
  * Quota: counts one request in the current period unless that passes the limit.
  * KEYS[1]: quota hash (f = start of the first period counted, s = start of the current
  * period, n = its count); KEYS[2]: per-day hash ("YYYY-MM-DD" → count).
