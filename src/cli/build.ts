@@ -83,16 +83,7 @@ export async function buildWorkersEntry(
   if (issues.length) throw new ConfigError(withLines(issues), configFile)
 
   const text = render(config, imports, toPosix(relative(process.cwd(), configPath)))
-  let previous: string | undefined
-  try {
-    previous = await readFile(outPath, 'utf8')
-  } catch {
-    previous = undefined
-  }
-  if (previous !== text) {
-    await mkdir(outDir, { recursive: true })
-    await writeFile(outPath, text)
-  }
+  await writeIfChanged(outPath, text)
   if (opts.worker) await writeWorkerModule(resolve(opts.worker), outPath)
   return outPath
 }
@@ -111,16 +102,15 @@ async function writeWorkerModule(workerPath: string, entryPath: string): Promise
     'export default createWorker(entry)',
     '',
   ].join('\n')
-  let previous: string | undefined
-  try {
-    previous = await readFile(workerPath, 'utf8')
-  } catch {
-    previous = undefined
-  }
-  if (previous !== text) {
-    await mkdir(dirname(workerPath), { recursive: true })
-    await writeFile(workerPath, text)
-  }
+  await writeIfChanged(workerPath, text)
+}
+
+/** Writes only when the content changed: wrangler dev watches these files and rebuilds. */
+async function writeIfChanged(path: string, text: string): Promise<void> {
+  const previous = await readFile(path, 'utf8').catch(() => undefined)
+  if (previous === text) return
+  await mkdir(dirname(path), { recursive: true })
+  await writeFile(path, text)
 }
 
 function findModule(base: string): string | undefined {
