@@ -20,6 +20,7 @@ import { formatAccessLog, type AccessLogEntry } from './core/access-log.ts'
 import { tooLarge } from './core/body.ts'
 import type { RouteHandler, Feature } from './core/feature.ts'
 import { createIntegration } from './integrations/index.ts'
+import { idHeaders, withGatewayHeaders } from './core/response-headers.ts'
 
 export interface Gateway {
   /** The Hono app; `app.request()` in tests, `app.fetch` for runtimes. */
@@ -145,7 +146,12 @@ export function createGateway(model: GatewayModel, given: GatewayDeps, opts: Cre
       })
     }
 
-    response = withGatewayHeaders(response, api, requestId, shortId, req, error)
+    if (error || !req) {
+      const ids: [string, string][] = isRest ? [['x-amzn-RequestId', requestId], ['x-amz-apigw-id', shortId]] : [['apigw-requestid', shortId]]
+      response = withGatewayHeaders(response, ids, undefined)
+    } else if (!req.gatewayHeadersAdded) {
+      response = withGatewayHeaders(response, idHeaders(req), req.responseHeaders)
+    }
     const log = stage?.stage.accessLog ?? settings.accessLog
     if (log.enabled) {
       const entry: AccessLogEntry = {
@@ -265,31 +271,6 @@ function errorContext(
   }
 }
 
-/** REST: x-amzn-RequestId + x-amz-apigw-id (+ X-Amzn-Trace-Id on Lambda answers); HTTP: apigw-requestid. */
-function withGatewayHeaders(
-  response: Response,
-  api: CompiledApi | undefined,
-  requestId: string,
-  shortId: string,
-  req: GatewayRequest | undefined,
-  error: GatewayError | undefined,
-): Response {
-  let res = response
-  const first = api?.type === 'REST' ? 'x-amzn-RequestId' : 'apigw-requestid'
-  try {
-    res.headers.set(first, api?.type === 'REST' ? requestId : shortId)
-  } catch {
-    // Responses from fetch() have immutable headers on Workers; copy before changing them.
-    res = new Response(res.body, res)
-    res.headers.set(first, api?.type === 'REST' ? requestId : shortId)
-  }
-  if (api?.type === 'REST') {
-    res.headers.set('x-amz-apigw-id', shortId)
-    if (!error && req?.route.integration.type === 'lambda') res.headers.set('X-Amzn-Trace-Id', req.traceId)
-  }
-  return res
-}
-
 /** Writes the access-log line once the body has been sent (its length is known then). */
 function logWhenDone(response: Response, entry: AccessLogEntry, format: string, deps: GatewayDeps, started: number): Response {
   const write = (length: number) => {
@@ -303,6 +284,11 @@ function logWhenDone(response: Response, entry: AccessLogEntry, format: string, 
   }
   // Reading .body would turn @hono/node-server's light Response into a full one (slow
   // path); the length is known for everything but streamed proxy answers.
+  const known = entry.errorType === undefined ? entry.req?.timings.responseLength : undefined
+  if (known !== undefined) {
+    write(known)
+    return response
+  }
   const declared = response.headers.get('content-length')
   if (declared !== null || response.status === 204 || response.status === 304) {
     write(declared !== null ? Number(declared) : 0)

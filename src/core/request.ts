@@ -58,8 +58,20 @@ export interface GatewayRequest {
    * (Cache-Control: max-age=0 may refresh a cached entry). Undefined means not allowed.
    */
   invalidateCacheAllowed?: boolean
+  /**
+   * Headers features add to a successful answer (the usage plan's rate-limit headers); a
+   * header of the same name from the integration wins. Set before calling next().
+   */
+  responseHeaders?: Record<string, string>
+  /**
+   * Set by a feature that keeps the integration's answer (the cache): the integration must
+   * not build the gateway's headers into it; the gateway adds them to each answer instead.
+   */
+  deferGatewayHeaders?: boolean
+  /** Set by an integration that built the gateway's headers into its answer (see gatewayHeaders()). */
+  gatewayHeadersAdded?: boolean
   /** Timings for the access log. */
-  timings: { integrationLatency?: number; integrationStatus?: number; integrationError?: string }
+  timings: { integrationLatency?: number; integrationStatus?: number; integrationError?: string; responseLength?: number }
 }
 
 /** Header lookup (case-insensitive): the last value, as API Gateway's single-value maps keep. */

@@ -23,10 +23,17 @@ beforeAll(async () => {
   example = await startNode({ model, port: 0, logger })
   const echoModel = loadModel(
     {
-      settings: { maxPayloadBytes: 1024 },
-      functions: { echo: { handler: 'echo.handler' } },
+      settings: { maxPayloadBytes: 1024, throttle: { rateLimit: 1000, burstLimit: 500 } },
+      functions: { echo: { handler: 'echo.handler' }, respond: { handler: 'echo.respond' } },
       apis: [
-        { name: 'r', type: 'REST', routes: [{ method: 'ANY', path: '/e', integration: { type: 'lambda', function: 'echo' } }] },
+        {
+          name: 'r',
+          type: 'REST',
+          routes: [
+            { method: 'ANY', path: '/e', integration: { type: 'lambda', function: 'echo' } },
+            { method: 'POST', path: '/respond', integration: { type: 'lambda', function: 'respond' } },
+          ],
+        },
         { name: 'h', type: 'HTTP', basePath: '/h', routes: [{ route: 'ANY /e', integration: { type: 'lambda', function: 'echo', payloadFormatVersion: '2.0' } }] },
       ],
     },
@@ -150,5 +157,47 @@ describe('what a Lambda function sees over a real socket', () => {
       'GET /prod/e HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /prod/e HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
     )
     expect(raw.match(/HTTP\/1.1 200 OK/g)).toHaveLength(2)
+  })
+})
+
+describe('what a client gets from a Lambda answer over a real socket', () => {
+  /** Raw response head lines (name: value) for a POST /prod/respond asking for `asked`. */
+  async function answerHead(asked: unknown): Promise<{ status: string; lines: string[] }> {
+    const body = JSON.stringify(asked)
+    const raw = await rawRequest(
+      echo.port,
+      `POST /prod/respond HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    )
+    const [status, ...lines] = raw.slice(0, raw.indexOf('\r\n\r\n')).split('\r\n')
+    return { status: status!, lines }
+  }
+  const named = (lines: string[], name: string) => lines.filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))
+
+  it('the gateway ids replace the function\'s, once; its rate-limit headers win over the gateway\'s', async () => {
+    const { status, lines } = await answerHead({ headers: { 'X-Amzn-RequestId': 'forged', 'X-RateLimit-Limit': '7', 'X-Custom': 'kept' } })
+    expect(status).toBe('HTTP/1.1 200 OK')
+    const ids = named(lines, 'x-amzn-requestid')
+    expect(ids).toHaveLength(1)
+    expect(ids[0]).toMatch(/: [0-9a-f-]{36}$/)
+    expect(named(lines, 'x-amz-apigw-id')).toHaveLength(1)
+    expect(named(lines, 'x-amzn-trace-id')).toHaveLength(1)
+    expect(named(lines, 'x-ratelimit-limit')).toEqual(['X-RateLimit-Limit: 7'])
+    expect(named(lines, 'x-ratelimit-remaining')).toHaveLength(1)
+    expect(named(lines, 'ratelimit-policy')).toHaveLength(1)
+    expect(named(lines, 'x-custom')).toEqual(['X-Custom: kept'])
+    expect(named(lines, 'content-length')).toEqual(['content-length: 2'])
+  })
+  it('repeated and renamed headers keep AWS\'s rules on the Headers path', async () => {
+    const { lines } = await answerHead({ multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'], Server: ['mine'] } })
+    expect(named(lines, 'set-cookie')).toHaveLength(2)
+    expect(named(lines, 'x-amzn-remapped-server')).toHaveLength(1)
+    expect(named(lines, 'x-amzn-requestid')).toHaveLength(1)
+  })
+  it('a header value Node cannot write is a 502, not a broken connection', async () => {
+    for (const headers of [{ 'X-Bad': 'a\u0001b' }, { 'X-Bad': 'caf\u00e9 \u20ac' }, { 'Bad Name': 'x' }]) {
+      const { status, lines } = await answerHead({ headers })
+      expect(status).toBe('HTTP/1.1 502 Bad Gateway')
+      expect(named(lines, 'x-amzn-errortype').map((l) => l.toLowerCase())).toEqual(['x-amzn-errortype: internalservererrorexception'])
+    }
   })
 })

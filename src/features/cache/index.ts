@@ -273,6 +273,9 @@ export const cacheFeature: Feature = {
       let plan = plans.get(req.stage)
       if (plan === undefined) plans.set(req.stage, (plan = planFor(route, api, req.stage)))
       if (!plan || (req.method !== 'GET' && !plan.anyMethod)) return next()
+      // The answer may be stored: the per-request headers (ids, rate limits) are added to
+      // each answer by the gateway, never built into the stored one.
+      req.deferGatewayHeaders = true
       const counters = countersOf(state, plan.namespace)
       const extra: [string, string][] = []
       const answer = (res: Response, decision: CacheDecision, age?: number) => {

@@ -89,23 +89,3 @@ export function rateLimitHeaders(levels: LevelState[], quota?: QuotaState, focus
   }
   return headers
 }
-
-/**
- * Sets `headers` on a response without reading its body (it may be @hono/node-server's light
- * response or a streamed proxy answer); a response with immutable headers (fetch() on
- * Workers) is re-wrapped around the same body stream.
- */
-export function withHeaders(response: Response, headers: Record<string, string>): Response {
-  let res = response
-  for (const [name, value] of Object.entries(headers)) {
-    // The integration's own rate-limit headers (the guide's handler sets X-RateLimit-*) win.
-    if (res.headers.has(name)) continue
-    try {
-      res.headers.set(name, value)
-    } catch {
-      res = new Response(res.body, res)
-      res.headers.set(name, value)
-    }
-  }
-  return res
-}

@@ -30,7 +30,7 @@ import { GatewayError } from '../../core/errors.ts'
 import type { GatewayRequest } from '../../core/request.ts'
 import type { QuotaResult, TakeResult } from '../../storage/ports.ts'
 import { withTimeout } from './guard.ts'
-import { rateLimitHeaders, retryAfterSeconds, withHeaders, type LevelState, type QuotaState } from './headers.ts'
+import { rateLimitHeaders, retryAfterSeconds, type LevelState, type QuotaState } from './headers.ts'
 import { quotaCounterKey } from './keys.ts'
 import { planResolver, syncConfigPlans, type KeyPlan, type PlanResolver } from './plans.ts'
 import { quotaState } from './quota.ts'
@@ -159,15 +159,16 @@ export const usagePlanFeature: Feature = {
       const shown = advertiseAccount ? states : states.filter((s) => s.name !== 'account')
       if (!showHeaders || (shown.length === 0 && !quota)) return next()
       const headers = rateLimitHeaders(shown, quota)
-      let response: Response
+      // The gateway (or the integration, while building its answer) adds them; the
+      // integration's own headers of the same names win.
+      req.responseHeaders = req.responseHeaders ? { ...req.responseHeaders, ...headers } : headers
       try {
-        response = await next()
+        return await next()
       } catch (e) {
         // A gateway error further down (integration timeout, ...) is answered on this route too.
         if (e instanceof GatewayError) throw withErrorHeaders(e, headers)
         throw e
       }
-      return withHeaders(response, headers)
     }
   },
 }

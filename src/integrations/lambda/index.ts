@@ -10,6 +10,7 @@ import type { RouteHandler } from '../../core/feature.ts'
 import type { GatewayRequest } from '../../core/request.ts'
 import { GatewayError } from '../../core/errors.ts'
 import { readBody } from '../../core/body.ts'
+import { gatewayHeaders } from '../../core/response-headers.ts'
 import { lastHeader } from '../../core/request.ts'
 import { substituteStageVariables, usesStageVariables } from '../../core/stage-variables.ts'
 import { buildEventV1 } from './event-v1.ts'
@@ -59,13 +60,16 @@ export function createLambdaIntegration(route: CompiledRoute, api: CompiledApi, 
       })
     }
     req.timings.integrationStatus = 200
+    const added = gatewayHeaders(req)
     const response = v2
-      ? parseProxyResponseV2(outcome.payload)
+      ? parseProxyResponseV2(outcome.payload, added)
       : parseProxyResponseV1(outcome.payload, {
           apiType: isRest ? 'REST' : 'HTTP',
           accept: lastHeader(req, 'accept') ?? null,
           binaryMediaTypes: api.binaryMediaTypes,
+          gatewayHeaders: added,
         })
+    if (added?.bodyLength !== undefined && req.method !== 'HEAD') req.timings.responseLength = added.bodyLength
     // HEAD answers carry the GET answer's headers (Content-Length included) and no body.
     return req.method === 'HEAD' ? new Response(null, { status: response.status, headers: response.headers }) : response
   }

@@ -4,6 +4,7 @@
  * HTTP API payload 2.0 (§1.6).
  */
 import { GatewayError } from '../../core/errors.ts'
+import type { GatewayHeaders } from '../../core/response-headers.ts'
 import { base64ByteLength, base64ToBytes, matchesBinaryMediaType, utf8Length } from './body-encoding.ts'
 
 const V1_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body', 'isBase64Encoded'])
@@ -24,6 +25,8 @@ export interface ProxyResponseV1Options {
   accept: string | null
   /** The REST API's binaryMediaTypes. */
   binaryMediaTypes: string[]
+  /** The gateway's headers, to build into the answer (see core/response-headers.ts). */
+  gatewayHeaders?: GatewayHeaders
 }
 
 /**
@@ -60,7 +63,7 @@ export function parseProxyResponseV1(payload: string, opts: ProxyResponseV1Optio
   // HTTP API always trusts the flag.
   const decode =
     isBase64 && (opts.apiType === 'HTTP' || matchesBinaryMediaType(opts.accept?.split(',')[0] ?? null, opts.binaryMediaTypes))
-  return makeResponse(status, out, 'application/json', body, decode)
+  return makeResponse(status, out, 'application/json', body, decode, opts.gatewayHeaders)
 }
 
 /** Only the five keys of a 1.0 response are allowed, and at least one of them. */
@@ -123,22 +126,22 @@ class HeaderPairs {
  * @throws GatewayError LAMBDA_ERROR for an invalid structured response, API_CONFIGURATION_ERROR
  * when a base64 body does not decode
  */
-export function parseProxyResponseV2(payload: string): Response {
+export function parseProxyResponseV2(payload: string, added?: GatewayHeaders): Response {
   let parsed: unknown
   try {
     parsed = JSON.parse(payload)
   } catch {
     // Malformed JSON (and an empty payload) is echoed as it came.
-    return jsonResponse(payload)
+    return jsonResponse(payload, added)
   }
-  if (typeof parsed === 'string') return jsonResponse(parsed)
-  if (isObject(parsed) && 'statusCode' in parsed) return structuredV2(parsed)
+  if (typeof parsed === 'string') return jsonResponse(parsed, added)
+  if (isObject(parsed) && 'statusCode' in parsed) return structuredV2(parsed, added)
   // Objects without statusCode, arrays, numbers and booleans keep their exact text. JSON null
   // lands here too and answers `null`; that case is not recorded from AWS.
-  return jsonResponse(payload)
+  return jsonResponse(payload, added)
 }
 
-function structuredV2(parsed: Record<string, unknown>): Response {
+function structuredV2(parsed: Record<string, unknown>, added?: GatewayHeaders): Response {
   const code = parsed.statusCode
   if (typeof code !== 'number' || !Number.isInteger(code) || code < 100 || code > 599) {
     throw malformed(`invalid statusCode ${JSON.stringify(code)}`)
@@ -167,11 +170,17 @@ function structuredV2(parsed: Record<string, unknown>): Response {
     toHeaders(out, 'text/plain; charset=utf-8', undefined)
     throw cookieProblem
   }
-  return makeResponse(code, out, 'text/plain; charset=utf-8', body, isBase64)
+  return makeResponse(code, out, 'text/plain; charset=utf-8', body, isBase64, added)
 }
 
-function jsonResponse(text: string): Response {
-  const headers = { 'content-type': 'application/json', 'content-length': String(utf8Length(text)) }
+function jsonResponse(text: string, added?: GatewayHeaders): Response {
+  const length = utf8Length(text)
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(length) }
+  if (added) {
+    added.bodyLength = length
+    for (const [name, value] of added.replace) headers[name] = value
+    if (added.ifAbsent) for (const name in added.ifAbsent) headers[name] ??= added.ifAbsent[name]!
+  }
   return new Response(text, { status: 200, headers })
 }
 
@@ -235,32 +244,70 @@ function scalarString(value: unknown, field: string): string {
   throw malformed(`${field} must be a string, got ${describe(value)}`)
 }
 
+/** RFC 9110 token: what a header name may be. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** What Node (and the wire) accept in a header value: tab, visible ASCII, obs-text. */
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/
+/** Leading or trailing whitespace, which Fetch strips from header values. */
+const EDGE_SPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g
+
 /**
  * The client's headers from the function's: the ones the gateway sets itself are renamed and
  * Transfer-Encoding dropped (the runtime frames the body); Set-Cookie values stay separate
- * lines. Content-Type defaults to `defaultType`, and `length` becomes Content-Length.
- * Appended one by one: undici converts a whole HeadersInit more slowly than it appends.
+ * lines. Content-Type defaults to `defaultType`, and `length` becomes Content-Length; then the
+ * gateway's own headers (`added`) go in.
+ *
+ * The usual answer (one value per name, nothing renamed) becomes a plain record, which
+ * @hono/node-server writes without building a Headers object; the rest a Headers.
  * @throws GatewayError LAMBDA_ERROR naming a header the platform cannot send
  */
-function toHeaders(pairs: HeaderPairs, defaultType: string, length: number | undefined): Headers {
+function toHeaders(pairs: HeaderPairs, defaultType: string, length: number | undefined, added?: GatewayHeaders): Record<string, string> | Headers {
+  let plain = true
+  for (const [lower, [, values]] of pairs.byName) {
+    if (values.length > 1 || lower === 'transfer-encoding' || REMAPPED.has(lower)) {
+      plain = false
+      break
+    }
+  }
+  const hasType = pairs.has('content-type')
+  if (added) {
+    for (const [name, value] of added.replace) pairs.byName.set(name.toLowerCase(), [name, [value]])
+    const extra = added.ifAbsent
+    if (extra) for (const name in extra) if (!pairs.has(name.toLowerCase())) pairs.byName.set(name.toLowerCase(), [name, [extra[name]!]])
+  }
+  if (plain) {
+    const record: Record<string, string> = {}
+    for (const [name, values] of pairs.byName.values()) record[checkedName(name)] = checkedValue(name, values[0]!)
+    if (!hasType) record['content-type'] = defaultType
+    if (length !== undefined) record['content-length'] = String(length)
+    return record
+  }
   const headers = new Headers()
   for (const [lower, [name, values]] of pairs.byName) {
     if (lower === 'transfer-encoding') continue
     const target = REMAPPED.has(lower) ? `x-amzn-Remapped-${name}` : name
-    for (const value of values) {
-      try {
-        headers.append(target, value)
-      } catch (e) {
-        throw new GatewayError('LAMBDA_ERROR', {
-          detail: `Malformed Lambda proxy response: header ${JSON.stringify(name)} cannot be sent`,
-          cause: e,
-        })
-      }
-    }
+    for (const value of values) headers.append(checkedName(target), checkedValue(name, value))
   }
-  if (!pairs.has('content-type')) headers.append('content-type', defaultType)
+  if (!hasType) headers.append('content-type', defaultType)
   if (length !== undefined) headers.append('content-length', String(length))
   return headers
+}
+
+function checkedName(name: string): string {
+  if (!TOKEN.test(name)) throw unsendable(name)
+  return name
+}
+
+/** The value as Fetch would keep it (edges trimmed); one Node cannot write is an error. */
+function checkedValue(name: string, value: string): string {
+  let v = value
+  if (v.length && (v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32)) v = v.replace(EDGE_SPACE, '')
+  if (BAD_VALUE.test(v)) throw unsendable(name)
+  return v
+}
+
+function unsendable(name: string): GatewayError {
+  return new GatewayError('LAMBDA_ERROR', { detail: `Malformed Lambda proxy response: header ${JSON.stringify(name)} cannot be sent` })
 }
 
 function decodeBase64Body(body: string): Uint8Array<ArrayBuffer> {
@@ -278,11 +325,12 @@ function decodeBase64Body(body: string): Uint8Array<ArrayBuffer> {
  * The client response. Checks run in AWS's order: headers, then the base64 body (`decode`),
  * then the status; so the Content-Length of a base64 body is computed before decoding it.
  */
-function makeResponse(status: number, pairs: HeaderPairs, defaultType: string, body: string, decode: boolean): Response {
+function makeResponse(status: number, pairs: HeaderPairs, defaultType: string, body: string, decode: boolean, added?: GatewayHeaders): Response {
   const nullBody = NULL_BODY_STATUS.has(status)
   // API Gateway always sends Content-Length on Lambda answers.
   const length = nullBody ? undefined : decode ? base64ByteLength(body) : utf8Length(body)
-  const headers = toHeaders(pairs, defaultType, length)
+  const headers = toHeaders(pairs, defaultType, length, added)
+  if (added) added.bodyLength = length ?? 0
   const bytes = decode ? decodeBase64Body(body) : body
   // The Fetch Response cannot carry an informational status as a final answer.
   if (status < 200) throw malformed(`statusCode ${status} cannot be sent as a final response`)
