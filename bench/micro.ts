@@ -100,6 +100,16 @@ async function load(ms: number, concurrency: number): Promise<number> {
   return count
 }
 
+if (process.env.MICRO_REQUESTS) {
+  // A fixed number of requests (for instruction counts under valgrind, where time means little).
+  const total = Number(process.env.MICRO_REQUESTS)
+  for (let i = 0; i < total; i++) await once()
+  console.log(`${which}: ${total} requests`)
+  await deps.close()
+  backend?.server.closeAllConnections()
+  await backend?.close()
+  process.exit(0)
+}
 await load(1000, 8) // warm-up
 const started = performance.now()
 const cpu = process.cpuUsage()

@@ -75,16 +75,17 @@ export function createGateway(model: GatewayModel, given: GatewayDeps, opts: Cre
     if (!initialised) await ready
     const started = deps.clock.now()
     const raw = c.req.raw
-    const url = new URL(raw.url)
+    const url = splitUrl(raw.url)
     const info = deps.clientInfo?.(c) ?? {}
     const headers = headerPairs(raw, info.rawHeaders)
     // Header values are read from the list, not raw.headers: on Node that would build a
     // Headers object (and a whole Request) for nothing.
-    const peerIp = normalizeIp(info.remoteAddress ?? headerValue(headers, 'cf-connecting-ip') ?? '127.0.0.1')
-    const xff = settings.trustForwardedFor ? headerValue(headers, 'x-forwarded-for') : undefined
+    const seen = scanHeaders(headers)
+    const peerIp = normalizeIp(info.remoteAddress ?? seen.cfConnectingIp ?? '127.0.0.1')
+    const xff = settings.trustForwardedFor ? seen.forwardedFor : undefined
     const sourceIp = xff ? normalizeIp(xff.split(',')[0]!.trim()) : peerIp
-    const userAgent = headerValue(headers, 'user-agent') ?? null
-    const host = headerValue(headers, 'host') ?? url.host
+    const userAgent = seen.userAgent ?? null
+    const host = seen.host ?? url.host
 
     const apiMatch = selectApi(model, host, url.pathname)
     const api = apiMatch?.api
@@ -98,9 +99,9 @@ export function createGateway(model: GatewayModel, given: GatewayDeps, opts: Cre
 
     try {
       if (!api || !apiMatch) throw new GatewayError('RESOURCE_NOT_FOUND', { detail: `no API serves ${host}${url.pathname}` })
-      checkLimits(headers, settings.maxHeaderBytes, settings.maxPayloadBytes)
+      checkLimits(seen, settings.maxHeaderBytes, settings.maxPayloadBytes)
       stage = selectStage(api, apiMatch.path)
-      const override = isRest ? headerValue(headers, 'x-http-method-override') : undefined
+      const override = isRest ? seen.methodOverride : undefined
       const method = (override ?? raw.method).toUpperCase()
       const match = isRest ? matchRestRoute(api, method, stage.path) : matchHttpRoute(api, method, stage.path)
       req = {
@@ -121,9 +122,9 @@ export function createGateway(model: GatewayModel, given: GatewayDeps, opts: Cre
         sourceIp,
         peerIp,
         userAgent,
-        scheme: info.encrypted || url.protocol === 'https:' ? 'https' : 'http',
-        port: String(info.localPort ?? (url.port || (url.protocol === 'https:' ? 443 : 80))),
-        domainName: host.replace(/:\d+$/, ''),
+        scheme: info.encrypted || url.https ? 'https' : 'http',
+        port: String(info.localPort ?? (url.port || (url.https ? 443 : 80))),
+        domainName: stripPort(host),
         protocol: 'HTTP/1.1',
         maxPayloadBytes: settings.maxPayloadBytes,
         timings: {},
@@ -221,23 +222,89 @@ function headerPairs(raw: Request, rawHeaders?: string[]): [string, string][] {
   return [...raw.headers]
 }
 
-/** A header's value (several values joined with ", "), case-insensitively. */
-function headerValue(headers: [string, string][], name: string): string | undefined {
-  let value: string | undefined
-  for (const [k, v] of headers) {
-    if (k.length === name.length && k.toLowerCase() === name) value = value === undefined ? v : `${value}, ${v}`
-  }
-  return value
+/** The request headers the gateway itself reads, found in one pass. */
+interface SeenHeaders {
+  host?: string
+  userAgent?: string
+  cfConnectingIp?: string
+  forwardedFor?: string
+  contentLength?: string
+  methodOverride?: string
+  /** Total length of the header values. */
+  valueBytes: number
 }
 
-function checkLimits(headers: [string, string][], maxHeaderBytes: number, maxPayload: number) {
-  let size = 0
-  for (const [, v] of headers) size += v.length
-  if (size > maxHeaderBytes) {
-    throw new GatewayError('REQUEST_HEADER_FIELDS_TOO_LARGE', { detail: `header values total ${size} bytes > ${maxHeaderBytes}` })
+/** Finds the headers the gateway reads (several values of one joined with ", "), case-insensitively. */
+function scanHeaders(headers: [string, string][]): SeenHeaders {
+  const seen: SeenHeaders = { valueBytes: 0 }
+  const join = (prior: string | undefined, v: string) => (prior === undefined ? v : `${prior}, ${v}`)
+  for (const [k, v] of headers) {
+    seen.valueBytes += v.length
+    // The length first: most headers are none of these, and lowercasing allocates.
+    switch (k.length) {
+      case 4:
+        if (k.toLowerCase() === 'host') seen.host = join(seen.host, v)
+        break
+      case 10:
+        if (k.toLowerCase() === 'user-agent') seen.userAgent = join(seen.userAgent, v)
+        break
+      case 14:
+        if (k.toLowerCase() === 'content-length') seen.contentLength = join(seen.contentLength, v)
+        break
+      case 15:
+        if (k.toLowerCase() === 'x-forwarded-for') seen.forwardedFor = join(seen.forwardedFor, v)
+        break
+      case 16:
+        if (k.toLowerCase() === 'cf-connecting-ip') seen.cfConnectingIp = join(seen.cfConnectingIp, v)
+        break
+      case 22:
+        if (k.toLowerCase() === 'x-http-method-override') seen.methodOverride = join(seen.methodOverride, v)
+        break
+    }
   }
-  const length = Number(headerValue(headers, 'content-length') ?? 0)
+  return seen
+}
+
+/**
+ * Scheme, host and path + query of a request URL. Runtimes hand over URLs already
+ * normalised (@hono/node-server parses the odd ones with URL), so slicing is enough.
+ */
+function splitUrl(href: string): { https: boolean; host: string; pathname: string; search: string; port: string } {
+  const hostStart = href.indexOf('://') + 3
+  let pathStart = href.indexOf('/', hostStart)
+  let end = href.indexOf('#', hostStart)
+  if (end < 0) end = href.length
+  if (pathStart < 0 || pathStart > end) pathStart = end
+  let q = href.indexOf('?', pathStart)
+  if (q < 0 || q > end) q = end
+  const host = href.slice(hostStart, pathStart)
+  const colon = host.lastIndexOf(':')
+  return {
+    https: href.startsWith('https:'),
+    host,
+    pathname: pathStart === q ? '/' : href.slice(pathStart, q),
+    search: q < end ? href.slice(q, end) : '',
+    port: colon > host.lastIndexOf(']') ? host.slice(colon + 1) : '',
+  }
+}
+
+function checkLimits(seen: SeenHeaders, maxHeaderBytes: number, maxPayload: number) {
+  if (seen.valueBytes > maxHeaderBytes) {
+    throw new GatewayError('REQUEST_HEADER_FIELDS_TOO_LARGE', { detail: `header values total ${seen.valueBytes} bytes > ${maxHeaderBytes}` })
+  }
+  const length = Number(seen.contentLength ?? 0)
   if (length > maxPayload) throw tooLarge(maxPayload)
+}
+
+/** `host` without a trailing :port. */
+function stripPort(host: string): string {
+  const colon = host.lastIndexOf(':')
+  if (colon < 0 || colon < host.lastIndexOf(']')) return host
+  for (let i = colon + 1; i < host.length; i++) {
+    const c = host.charCodeAt(i)
+    if (c < 48 || c > 57) return host
+  }
+  return host.slice(0, colon)
 }
 
 function normalizeIp(ip: string): string {

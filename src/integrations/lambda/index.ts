@@ -61,13 +61,17 @@ export function createLambdaIntegration(route: CompiledRoute, api: CompiledApi, 
     }
     req.timings.integrationStatus = 200
     const added = gatewayHeaders(req)
+    // An in-process function's plain-data result is used as it is: its JSON text would parse
+    // back to the same thing.
+    const value = outcome.value
     const response = v2
-      ? parseProxyResponseV2(outcome.payload, added)
-      : parseProxyResponseV1(outcome.payload, {
+      ? parseProxyResponseV2(value === undefined ? outcome.payload : () => outcome.payload, added, value)
+      : parseProxyResponseV1(value === undefined ? outcome.payload : undefined, {
           apiType: isRest ? 'REST' : 'HTTP',
           accept: lastHeader(req, 'accept') ?? null,
           binaryMediaTypes: api.binaryMediaTypes,
           gatewayHeaders: added,
+          value,
         })
     if (added?.bodyLength !== undefined && req.method !== 'HEAD') req.timings.responseLength = added.bodyLength
     // HEAD answers carry the GET answer's headers (Content-Length included) and no body.

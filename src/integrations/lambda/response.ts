@@ -27,6 +27,8 @@ export interface ProxyResponseV1Options {
   binaryMediaTypes: string[]
   /** The gateway's headers, to build into the answer (see core/response-headers.ts). */
   gatewayHeaders?: GatewayHeaders
+  /** The payload already parsed (an in-process function's plain-data result), when known. */
+  value?: unknown
 }
 
 /**
@@ -34,12 +36,14 @@ export interface ProxyResponseV1Options {
  * @throws GatewayError LAMBDA_ERROR for a malformed response, API_CONFIGURATION_ERROR when a
  * base64 body does not decode
  */
-export function parseProxyResponseV1(payload: string, opts: ProxyResponseV1Options): Response {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(payload)
-  } catch {
-    throw malformed('the payload is not JSON')
+export function parseProxyResponseV1(payload: string | undefined, opts: ProxyResponseV1Options): Response {
+  let parsed: unknown = opts.value
+  if (parsed === undefined) {
+    try {
+      parsed = JSON.parse(payload!)
+    } catch {
+      throw malformed('the payload is not JSON')
+    }
   }
   if (!isObject(parsed)) throw malformed('the payload is not a JSON object')
   checkKeysV1(parsed)
@@ -126,19 +130,22 @@ class HeaderPairs {
  * @throws GatewayError LAMBDA_ERROR for an invalid structured response, API_CONFIGURATION_ERROR
  * when a base64 body does not decode
  */
-export function parseProxyResponseV2(payload: string, added?: GatewayHeaders): Response {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(payload)
-  } catch {
-    // Malformed JSON (and an empty payload) is echoed as it came.
-    return jsonResponse(payload, added)
+export function parseProxyResponseV2(payload: string | (() => string), added?: GatewayHeaders, value?: unknown): Response {
+  const text = () => (typeof payload === 'string' ? payload : payload())
+  let parsed: unknown = value
+  if (parsed === undefined) {
+    try {
+      parsed = JSON.parse(text())
+    } catch {
+      // Malformed JSON (and an empty payload) is echoed as it came.
+      return jsonResponse(text(), added)
+    }
   }
   if (typeof parsed === 'string') return jsonResponse(parsed, added)
   if (isObject(parsed) && 'statusCode' in parsed) return structuredV2(parsed, added)
   // Objects without statusCode, arrays, numbers and booleans keep their exact text. JSON null
   // lands here too and answers `null`; that case is not recorded from AWS.
-  return jsonResponse(payload, added)
+  return jsonResponse(text(), added)
 }
 
 function structuredV2(parsed: Record<string, unknown>, added?: GatewayHeaders): Response {

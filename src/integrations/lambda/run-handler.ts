@@ -126,6 +126,17 @@ function abandoned(functionName: string, signal: AbortSignal): InvokeError {
 }
 
 function successOutcome(result: unknown): InvokeOutcome {
+  if (isJsonData(result, 0)) {
+    // Equal to its own JSON round trip: no need to write the text unless someone reads it.
+    let text: string | undefined
+    return {
+      kind: 'ok',
+      value: result,
+      get payload() {
+        return (text ??= JSON.stringify(result))
+      },
+    }
+  }
   let payload: string | undefined
   try {
     payload = JSON.stringify(result === undefined ? null : result)
@@ -184,3 +195,39 @@ function timeoutOutcome(nowMs: number, awsRequestId: string, timeoutMs: number):
   const errorMessage = `${new Date(nowMs).toISOString()} ${awsRequestId} Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`
   return { kind: 'function-error', payload: JSON.stringify({ errorType, errorMessage }), errorType, errorMessage }
 }
+
+/**
+ * Whether `value` is data that JSON.parse(JSON.stringify(value)) gives back unchanged: plain
+ * objects and arrays (no toJSON, no undefined members, no holes) of strings, booleans, null
+ * and finite numbers other than -0. Small answers only: deep or wide ones take the text path.
+ */
+function isJsonData(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0)
+    case 'object': {
+      if (value === null) return true
+      if (depth > 4) return false
+      if (Array.isArray(value)) {
+        if (value.length > 64) return false
+        for (let i = 0; i < value.length; i++) if (!(i in value) || !isJsonData(value[i], depth + 1)) return false
+        return true
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) return false
+      let keys = 0
+      for (const key in value) {
+        if (++keys > 64 || key === 'toJSON') return false
+        if (!isJsonData((value as Record<string, unknown>)[key], depth + 1)) return false
+      }
+      // Symbol keys are not seen here and not read by anyone; properties made with
+      // defineProperty (non-enumerable, accessors) are not plain data and are not expected.
+      return true
+    }
+    default:
+      return false
+  }
+}
+

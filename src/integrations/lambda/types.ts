@@ -32,7 +32,15 @@ export interface Invocation {
  * service would return it (JSON text), so response parsing can apply AWS's rules to it.
  */
 export type InvokeOutcome =
-  | { kind: 'ok'; payload: string }
+  | {
+      kind: 'ok'
+      payload: string
+      /**
+       * An in-process function's result when it is plain JSON data (what JSON.parse(payload)
+       * would give back): the caller may skip the text. `payload` is then computed on demand.
+       */
+      value?: unknown
+    }
   /**
    * The function failed (X-Amz-Function-Error). Payload as the runtime reports it: Node's
    * `{"errorType","errorMessage","trace"}`, Python's `stackTrace`, timeouts without a trace.

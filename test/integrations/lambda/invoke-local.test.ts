@@ -44,21 +44,21 @@ function errorOf(outcome: InvokeOutcome): { errorType: string; errorMessage: str
 describe('local invoker: handler styles', () => {
   it('runs an async handler from an .mjs module', async () => {
     const outcome = await invoke(local('async.handler'), { value: 7 })
-    expect(outcome).toEqual({ kind: 'ok', payload: JSON.stringify({ statusCode: 200, body: '{"got":7}' }) })
+    expect(outcome).toMatchObject({ kind: 'ok', payload: JSON.stringify({ statusCode: 200, body: '{"got":7}' }) })
   })
 
   it('runs a callback-style handler from a .js module', async () => {
     const outcome = await invoke(local('callback.handler'), { value: 'x' })
-    expect(outcome).toEqual({ kind: 'ok', payload: '{"style":"callback","value":"x"}' })
+    expect(outcome).toMatchObject({ kind: 'ok', payload: '{"style":"callback","value":"x"}' })
   })
 
   it('passes the callback even to a handler declaring two parameters', async () => {
-    expect(await invoke(local('callback.hidden'))).toEqual({ kind: 'ok', payload: '"from arguments"' })
+    expect(await invoke(local('callback.hidden'))).toMatchObject({ kind: 'ok', payload: '"from arguments"' })
   })
 
   it('honours context.succeed, context.done and context.fail', async () => {
-    expect(await invoke(local('succeed.handler'))).toEqual({ kind: 'ok', payload: '{"legacy":true}' })
-    expect(await invoke(local('succeed.done'), { value: 3 })).toEqual({ kind: 'ok', payload: '{"done":3}' })
+    expect(await invoke(local('succeed.handler'))).toMatchObject({ kind: 'ok', payload: '{"legacy":true}' })
+    expect(await invoke(local('succeed.done'), { value: 3 })).toMatchObject({ kind: 'ok', payload: '{"done":3}' })
     const failed = errorOf(await invoke(local('succeed.fail')))
     expect(failed).toMatchObject({ errorType: 'Error', errorMessage: 'legacy failure' })
     // The Node.js runtime reports a bare fail() as the string 'handled'.
@@ -67,11 +67,11 @@ describe('local invoker: handler styles', () => {
 
   it('loads a TypeScript module', async () => {
     const outcome = await invoke(local('typed.greet'), { name: 'ts' })
-    expect(outcome).toEqual({ kind: 'ok', payload: '{"statusCode":200,"body":"hello ts"}' })
+    expect(outcome).toMatchObject({ kind: 'ok', payload: '{"statusCode":200,"body":"hello ts"}' })
   })
 
   it('finds handlers of a CommonJS module on its default export', async () => {
-    expect(await invoke(local('common.handler'), { value: 1 })).toEqual({
+    expect(await invoke(local('common.handler'), { value: 1 })).toMatchObject({
       kind: 'ok',
       payload: '{"commonjs":true,"value":1}',
     })
@@ -81,7 +81,7 @@ describe('local invoker: handler styles', () => {
     const handler = async () => 'via default'
     const invoker = makeInvoker(async () => ({ default: { handler } }))
     const outcome = await invoker.invoke({ target: local('cjs.handler'), event: {}, signal: new AbortController().signal })
-    expect(outcome).toEqual({ kind: 'ok', payload: '"via default"' })
+    expect(outcome).toMatchObject({ kind: 'ok', payload: '"via default"' })
   })
 
   it('loads .cjs and .ts modules with the native import of a plain Node process', async () => {
@@ -99,7 +99,7 @@ describe('local invoker: handler styles', () => {
       console.log(JSON.stringify(out))
     `
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 15_000 })
-    expect(JSON.parse(stdout)).toEqual([
+    expect(JSON.parse(stdout)).toMatchObject([
       { kind: 'ok', payload: '{"commonjs":true,"value":5}' },
       { kind: 'ok', payload: '{"statusCode":200,"body":"hello node"}' },
       { kind: 'ok', payload: '{"style":"callback","value":5}' },
@@ -108,12 +108,12 @@ describe('local invoker: handler styles', () => {
 
   it('splits the handler at its last dot, so directories may contain dots', async () => {
     expect(parseHandler('v1.2/users.list')).toEqual({ modulePath: 'v1.2/users', exportName: 'list' })
-    expect(await invoke(local('v1.2/users.list'))).toEqual({ kind: 'ok', payload: '["ada","grace"]' })
+    expect(await invoke(local('v1.2/users.list'))).toMatchObject({ kind: 'ok', payload: '["ada","grace"]' })
   })
 
   it('answers null for an undefined result, from a promise or an empty callback', async () => {
-    expect(await invoke(local('undefined.handler'))).toEqual({ kind: 'ok', payload: 'null' })
-    expect(await invoke(local('undefined.callbackEmpty'))).toEqual({ kind: 'ok', payload: 'null' })
+    expect(await invoke(local('undefined.handler'))).toMatchObject({ kind: 'ok', payload: 'null' })
+    expect(await invoke(local('undefined.callbackEmpty'))).toMatchObject({ kind: 'ok', payload: 'null' })
   })
 
   it('gives the function its own copy of the event', async () => {
@@ -124,7 +124,7 @@ describe('local invoker: handler styles', () => {
   })
 
   it('keeps the first completion and ignores later ones', async () => {
-    expect(await invoke(local('callback.twice'))).toEqual({ kind: 'ok', payload: '"first"' })
+    expect(await invoke(local('callback.twice'))).toMatchObject({ kind: 'ok', payload: '"first"' })
   })
 })
 
@@ -265,7 +265,7 @@ describe('runHandler timers', () => {
   it('cancels the timeout timer once the handler answers', async () => {
     const { state, setTimer } = trackingTimer()
     const outcome = await runHandler(async () => 'done', {}, { ...base, timeoutMs: 4000, setTimer })
-    expect(outcome).toEqual({ kind: 'ok', payload: '"done"' })
+    expect(outcome).toMatchObject({ kind: 'ok', payload: '"done"' })
     expect(state).toMatchObject({ scheduled: 1, cancelled: 1 })
   })
 
@@ -334,7 +334,7 @@ describe('local invoker: loading', () => {
     })
     const signal = new AbortController().signal
     await expect(invoker.invoke({ target: local('x.handler'), event: {}, signal })).rejects.toThrow(/syntax error/)
-    expect(await invoker.invoke({ target: local('x.handler'), event: {}, signal })).toEqual({ kind: 'ok', payload: '"fixed"' })
+    expect(await invoker.invoke({ target: local('x.handler'), event: {}, signal })).toMatchObject({ kind: 'ok', payload: '"fixed"' })
   })
 
   it('refuses a target without a handler', async () => {
@@ -362,7 +362,7 @@ describe('applyFunctionEnvironment', () => {
       greeter: { config: fn({ handler: 'context.env', environment: { PORTICO_TEST_GREETING: 'hej' } }) },
     })
     expect(warnings).toEqual([])
-    expect(await invoke(local('context.env'))).toEqual({ kind: 'ok', payload: '{"greeting":"hej"}' })
+    expect(await invoke(local('context.env'))).toMatchObject({ kind: 'ok', payload: '{"greeting":"hej"}' })
   })
 
   it('warns when two local functions disagree, keeping the first value, and skips remote functions', () => {
