@@ -16,7 +16,7 @@ import { substituteStageVariables, usesStageVariables } from '../../core/stage-v
 import { buildEventV1 } from './event-v1.ts'
 import { buildEventV2 } from './event-v2.ts'
 import { parseProxyResponseV1, parseProxyResponseV2 } from './response.ts'
-import { InvokeError, type FunctionTarget, type InvokeOutcome } from './types.ts'
+import { InvokeError, NEVER_ABORTED, type FunctionTarget, type InvokeOutcome } from './types.ts'
 
 /** Resolves the function a route calls; ARNs with stage variables resolve per request. */
 export function functionTarget(route: CompiledRoute, req?: GatewayRequest): FunctionTarget {
@@ -80,8 +80,8 @@ export function createLambdaIntegration(route: CompiledRoute, api: CompiledApi, 
 }
 
 async function invokeWithTimeout(deps: GatewayDeps, target: FunctionTarget, event: unknown, timeoutMs: number | undefined): Promise<InvokeOutcome> {
+  if (timeoutMs === undefined) return invokeMapped(deps, target, event, NEVER_ABORTED)
   const controller = new AbortController()
-  if (timeoutMs === undefined) return invokeMapped(deps, target, event, controller.signal)
   let timer: ReturnType<typeof setTimeout> | undefined = undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

@@ -4,7 +4,7 @@
  * Portable: no node:* imports.
  */
 import { createLambdaContext } from './lambda-context.ts'
-import { InvokeError, type InvokeOutcome } from './types.ts'
+import { InvokeError, NEVER_ABORTED, type InvokeOutcome } from './types.ts'
 
 export interface RunHandlerOptions {
   functionName: string
@@ -38,7 +38,7 @@ interface ErrorReport {
  */
 export function runHandler(handler: Function, event: unknown, opts: RunHandlerOptions): Promise<InvokeOutcome> {
   const setTimer = opts.setTimer ?? defaultSetTimer
-  const signal = opts.signal
+  const signal = opts.signal === NEVER_ABORTED ? undefined : opts.signal
   return new Promise<InvokeOutcome>((resolve, reject) => {
     if (signal?.aborted) {
       reject(abandoned(opts.functionName, signal))
