@@ -12,6 +12,7 @@ import { GatewayError } from '../../core/errors.ts'
 import { limitStream } from '../../core/body.ts'
 import { substituteStageVariables, usesStageVariables } from '../../core/stage-variables.ts'
 import { HOP_BY_HOP, integrationHeaders } from '../forwarded.ts'
+import { gatewayHeaders, type GatewayHeaders } from '../../core/response-headers.ts'
 
 /** Request headers the gateway sets itself for the backend connection. */
 const DROP_REQUEST = new Set(['host', 'content-length'])
@@ -90,17 +91,50 @@ export function createHttpProxyIntegration(route: CompiledRoute, _api: CompiledA
     req.timings.integrationLatency = deps.clock.now() - started
     req.timings.integrationStatus = answer.status
 
-    const headers = new Headers()
-    for (const [name, value] of answer.headers) {
-      const lower = name.toLowerCase()
-      if (HOP_BY_HOP.has(lower)) continue
-      if (REMAP_RESPONSE.has(lower)) headers.append(`x-amzn-Remapped-${name}`, value)
-      else headers.append(name, value)
-    }
+    const headers = responseHeaders(answer.headers, gatewayHeaders(req))
     const noBody = method === 'HEAD' || answer.status === 204 || answer.status === 304 || answer.status < 200
     if (noBody && answer.body instanceof ReadableStream) await answer.body.cancel().catch(() => {})
     return new Response(noBody ? null : (answer.body as BodyInit | null), { status: answer.status, headers })
   }
+}
+
+/**
+ * The client's headers from the backend's: hop-by-hop headers go, Date and Server are renamed
+ * (x-amzn-Remapped-*), and the gateway's own go in (`added`). Without repeated names this is
+ * a plain record, which @hono/node-server writes without building a Headers object.
+ */
+function responseHeaders(pairs: [string, string][], added: GatewayHeaders | undefined): Record<string, string> | Headers {
+  const record: Record<string, string> = {}
+  for (const [name, value] of pairs) {
+    const lower = name.toLowerCase()
+    if (HOP_BY_HOP.has(lower)) continue
+    const key = REMAP_RESPONSE.has(lower) ? `x-amzn-remapped-${lower}` : lower
+    if (key in record) return headersOf(pairs, added)
+    record[key] = value
+  }
+  if (added) {
+    for (const [name, value] of added.replace) record[name.toLowerCase()] = value
+    const extra = added.ifAbsent
+    if (extra) for (const name in extra) if (!(name.toLowerCase() in record)) record[name.toLowerCase()] = extra[name]!
+  }
+  return record
+}
+
+/** responseHeaders() for answers with a repeated header (Set-Cookie): a Headers keeps each line. */
+function headersOf(pairs: [string, string][], added: GatewayHeaders | undefined): Headers {
+  const headers = new Headers()
+  for (const [name, value] of pairs) {
+    const lower = name.toLowerCase()
+    if (HOP_BY_HOP.has(lower)) continue
+    if (REMAP_RESPONSE.has(lower)) headers.append(`x-amzn-Remapped-${name}`, value)
+    else headers.append(name, value)
+  }
+  if (added) {
+    for (const [name, value] of added.replace) headers.set(name, value)
+    const extra = added.ifAbsent
+    if (extra) for (const name in extra) if (!headers.has(name)) headers.set(name, extra[name]!)
+  }
+  return headers
 }
 
 /**
