@@ -37,6 +37,7 @@ import { cacheApiResponseCache } from '../../storage/cache-api/response-cache.ts
 import { cacheKey, callerIdentity } from './key.ts'
 import { importEncryptionKey, openEntry, sealEntry, storedHeaders } from './entry.ts'
 import { captureBody } from './capture.ts'
+import { gatewayHeaders, type GatewayHeaders } from '../../core/response-headers.ts'
 
 export { cacheKey, canonicalKey, callerIdentity, keyParameterValue } from './key.ts'
 export { importEncryptionKey, sealEntry, openEntry, storedHeaders } from './entry.ts'
@@ -334,7 +335,11 @@ export const cacheFeature: Feature = {
         }
         if (entry && entry.expiresAt > now) {
           counters.hits++
-          return answer(fromEntry(entry, req.method), 'hit', Math.max(0, Math.floor((now - entry.storedAt) / 1000)))
+          if (settings.debugHeader) extra.push([CACHE_STATUS_HEADER, 'hit'], ['Age', String(Math.max(0, Math.floor((now - entry.storedAt) / 1000)))])
+          // A hit is this request's own answer: the gateway's headers (ids, rate limits) go
+          // in while it is built, with no Headers object on Node.
+          req.deferGatewayHeaders = false
+          return fromEntry(entry, req.method, extra, gatewayHeaders(req))
         }
         counters.misses++
       } else {
@@ -427,13 +432,42 @@ async function store(
   return { response: new Response(nullBody ? null : (body as Uint8Array<ArrayBuffer>), { status: res.status, statusText: res.statusText, headers: res.headers }), stored }
 }
 
-/** A cached answer as a fresh Response. */
-function fromEntry(entry: CachedResponse, method: string): Response {
-  const headers = new Headers(entry.headers)
+/**
+ * A cached answer as a fresh Response, with `extra` headers set and the gateway's (`added`)
+ * in. Stored names are lowercase; without a repeated one (Set-Cookie is never stored) the
+ * headers are a plain record, which @hono/node-server writes without a Headers object.
+ */
+function fromEntry(entry: CachedResponse, method: string, extra: [string, string][] = [], added?: GatewayHeaders): Response {
   const nullBody = entry.status === 204 || entry.status === 304 || method === 'HEAD'
+  const body = nullBody ? null : (entry.body as Uint8Array<ArrayBuffer>)
+  const record: Record<string, string> = {}
+  for (const [name, value] of entry.headers) {
+    const lower = name.toLowerCase()
+    if (lower in record) return new Response(body, { status: entry.status, headers: headersOf(entry, method, extra, added) })
+    record[lower] = value
+  }
   // HEAD keeps the stored length (of the GET body it describes); otherwise it is the body's.
+  if (method !== 'HEAD') record['content-length'] = String(entry.body.byteLength)
+  for (const [name, value] of extra) record[name.toLowerCase()] = value
+  if (added) {
+    for (const [name, value] of added.replace) record[name.toLowerCase()] = value
+    const more = added.ifAbsent
+    if (more) for (const name in more) if (!(name.toLowerCase() in record)) record[name.toLowerCase()] = more[name]!
+  }
+  return new Response(body, { status: entry.status, headers: record })
+}
+
+/** fromEntry()'s headers when a name repeats. */
+function headersOf(entry: CachedResponse, method: string, extra: [string, string][], added: GatewayHeaders | undefined): Headers {
+  const headers = new Headers(entry.headers)
   if (method !== 'HEAD') headers.set('content-length', String(entry.body.byteLength))
-  return new Response(nullBody ? null : (entry.body as Uint8Array<ArrayBuffer>), { status: entry.status, headers })
+  for (const [name, value] of extra) headers.set(name, value)
+  if (added) {
+    for (const [name, value] of added.replace) headers.set(name, value)
+    const more = added.ifAbsent
+    if (more) for (const name in more) if (!headers.has(name)) headers.set(name, more[name]!)
+  }
+  return headers
 }
 
 /** Adds headers, copying the response when its headers are immutable (fetch answers on Workers). */
