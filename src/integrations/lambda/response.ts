@@ -51,6 +51,13 @@ export function parseProxyResponseV1(payload: string | undefined, opts: ProxyRes
   const status = statusV1(parsed.statusCode)
   const body = bodyField(parsed.body)
   const isBase64 = base64Flag(parsed.isBase64Encoded)
+  // REST has no way to tell the function's bytes are binary except the client's Accept; an
+  // HTTP API always trusts the flag.
+  const decode =
+    isBase64 && (opts.apiType === 'HTTP' || matchesBinaryMediaType(opts.accept?.split(',')[0] ?? null, opts.binaryMediaTypes))
+
+  const plain = parsed.multiValueHeaders == null ? plainHeaders(parsed.headers) : undefined
+  if (plain) return makeResponse(status, plain, 'application/json', body, decode, opts.gatewayHeaders)
   const single = readHeaderMap(parsed.headers, 'headers')
   const multi = readMultiHeaderMap(parsed.multiValueHeaders)
 
@@ -62,11 +69,6 @@ export function parseProxyResponseV1(payload: string | undefined, opts: ProxyRes
   } else {
     mergeHeadersV1(out, single, multi, opts.apiType)
   }
-
-  // REST has no way to tell the function's bytes are binary except the client's Accept; an
-  // HTTP API always trusts the flag.
-  const decode =
-    isBase64 && (opts.apiType === 'HTTP' || matchesBinaryMediaType(opts.accept?.split(',')[0] ?? null, opts.binaryMediaTypes))
   return makeResponse(status, out, 'application/json', body, decode, opts.gatewayHeaders)
 }
 
@@ -155,6 +157,8 @@ function structuredV2(parsed: Record<string, unknown>, added?: GatewayHeaders): 
   }
   const body = bodyField(parsed.body)
   const isBase64 = base64Flag(parsed.isBase64Encoded)
+  const plain = parsed.cookies == null ? plainHeaders(parsed.headers) : undefined
+  if (plain) return makeResponse(code, plain, 'text/plain; charset=utf-8', body, isBase64, added)
   const out = new HeaderPairs()
   for (const [name, value] of readHeaderMap(parsed.headers, 'headers')) out.add(name, value, false)
   // A cookie problem is reported after any header that cannot be sent, as the headers come
@@ -268,7 +272,8 @@ const EDGE_SPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g
  * @hono/node-server writes without building a Headers object; the rest a Headers.
  * @throws GatewayError LAMBDA_ERROR naming a header the platform cannot send
  */
-function toHeaders(pairs: HeaderPairs, defaultType: string, length: number | undefined, added?: GatewayHeaders): Record<string, string> | Headers {
+function toHeaders(pairs: HeaderPairs | PlainHeaders, defaultType: string, length: number | undefined, added?: GatewayHeaders): Record<string, string> | Headers {
+  if (!(pairs instanceof HeaderPairs)) return finishRecord(pairs, defaultType, length, added)
   let plain = true
   for (const [lower, [, values]] of pairs.byName) {
     if (values.length > 1 || lower === 'transfer-encoding' || REMAPPED.has(lower)) {
@@ -298,6 +303,53 @@ function toHeaders(pairs: HeaderPairs, defaultType: string, length: number | und
   if (!hasType) headers.append('content-type', defaultType)
   if (length !== undefined) headers.append('content-length', String(length))
   return headers
+}
+
+/** A header record as the function named its headers, and its names by lowercase name. */
+interface PlainHeaders {
+  record: Record<string, string>
+  names: Record<string, string>
+}
+
+/**
+ * The usual answer's `headers` (a flat object, one value per name, nothing AWS renames or
+ * drops, every name and value sendable) as a record keeping the function's casing; undefined
+ * for anything else, which the general path handles and reports.
+ */
+function plainHeaders(value: unknown): PlainHeaders | undefined {
+  const out: PlainHeaders = { record: {}, names: {} }
+  if (value === undefined || value === null) return out
+  if (!isObject(value)) return undefined
+  for (const name in value) {
+    const v = value[name]
+    if (v === null) continue
+    const text = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined
+    const lower = name.toLowerCase()
+    if (text === undefined || lower in out.names || REMAPPED.has(lower) || lower === 'transfer-encoding' || !TOKEN.test(name)) return undefined
+    let clean = text
+    if (clean.length && (clean.charCodeAt(0) <= 32 || clean.charCodeAt(clean.length - 1) <= 32)) clean = clean.replace(EDGE_SPACE, '')
+    if (BAD_VALUE.test(clean)) return undefined
+    out.record[name] = clean
+    out.names[lower] = name
+  }
+  return out
+}
+
+/** A plainHeaders() record completed: default Content-Type, Content-Length, the gateway's headers. */
+function finishRecord(plain: PlainHeaders, defaultType: string, length: number | undefined, added: GatewayHeaders | undefined): Record<string, string> {
+  const { record, names } = plain
+  if (!('content-type' in names)) record['content-type'] = defaultType
+  if (length !== undefined) record['content-length'] = String(length)
+  if (added) {
+    for (const [name, value] of added.replace) {
+      const theirs = names[name.toLowerCase()]
+      if (theirs !== undefined) delete record[theirs]
+      record[name] = value
+    }
+    const extra = added.ifAbsent
+    if (extra) for (const name in extra) if (!(name.toLowerCase() in names)) record[name] = extra[name]!
+  }
+  return record
 }
 
 function checkedName(name: string): string {
@@ -332,7 +384,7 @@ function decodeBase64Body(body: string): Uint8Array<ArrayBuffer> {
  * The client response. Checks run in AWS's order: headers, then the base64 body (`decode`),
  * then the status; so the Content-Length of a base64 body is computed before decoding it.
  */
-function makeResponse(status: number, pairs: HeaderPairs, defaultType: string, body: string, decode: boolean, added?: GatewayHeaders): Response {
+function makeResponse(status: number, pairs: HeaderPairs | PlainHeaders, defaultType: string, body: string, decode: boolean, added?: GatewayHeaders): Response {
   const nullBody = NULL_BODY_STATUS.has(status)
   // API Gateway always sends Content-Length on Lambda answers.
   const length = nullBody ? undefined : decode ? base64ByteLength(body) : utf8Length(body)
