@@ -20,6 +20,20 @@ export interface GatewayHeaders {
   bodyLength?: number
 }
 
+// The gateway's header names are a handful of constants: lowercasing each per request would
+// allocate a new string every time.
+const lowered = new Map<string, string>()
+
+/** `name` in lowercase, remembered for the gateway's own (few, constant) header names. */
+export function lowerName(name: string): string {
+  let lower = lowered.get(name)
+  if (lower === undefined) {
+    lower = name.toLowerCase()
+    if (lowered.size < 256) lowered.set(name, lower)
+  }
+  return lower
+}
+
 /** The request-id headers of `req`'s answer. */
 export function idHeaders(req: GatewayRequest): [string, string][] {
   if (req.api.type !== 'REST') return [['apigw-requestid', req.extendedRequestId]]

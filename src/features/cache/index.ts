@@ -37,7 +37,7 @@ import { cacheApiResponseCache } from '../../storage/cache-api/response-cache.ts
 import { cacheKey, callerIdentity } from './key.ts'
 import { importEncryptionKey, openEntry, sealEntry, storedHeaders } from './entry.ts'
 import { captureBody } from './capture.ts'
-import { gatewayHeaders, type GatewayHeaders } from '../../core/response-headers.ts'
+import { gatewayHeaders, lowerName, type GatewayHeaders } from '../../core/response-headers.ts'
 
 export { cacheKey, canonicalKey, callerIdentity, keyParameterValue } from './key.ts'
 export { importEncryptionKey, sealEntry, openEntry, storedHeaders } from './entry.ts'
@@ -450,9 +450,9 @@ function fromEntry(entry: CachedResponse, method: string, extra: [string, string
   if (method !== 'HEAD') record['content-length'] = String(entry.body.byteLength)
   for (const [name, value] of extra) record[name.toLowerCase()] = value
   if (added) {
-    for (const [name, value] of added.replace) record[name.toLowerCase()] = value
+    for (const [name, value] of added.replace) record[lowerName(name)] = value
     const more = added.ifAbsent
-    if (more) for (const name in more) if (!(name.toLowerCase() in record)) record[name.toLowerCase()] = more[name]!
+    if (more) for (const name in more) if (!(lowerName(name) in record)) record[lowerName(name)] = more[name]!
   }
   return new Response(body, { status: entry.status, headers: record })
 }

@@ -12,7 +12,7 @@ import { GatewayError } from '../../core/errors.ts'
 import { limitStream } from '../../core/body.ts'
 import { substituteStageVariables, usesStageVariables } from '../../core/stage-variables.ts'
 import { HOP_BY_HOP, integrationHeaders } from '../forwarded.ts'
-import { gatewayHeaders, type GatewayHeaders } from '../../core/response-headers.ts'
+import { gatewayHeaders, lowerName, type GatewayHeaders } from '../../core/response-headers.ts'
 
 /** Request headers the gateway sets itself for the backend connection. */
 const DROP_REQUEST = new Set(['host', 'content-length'])
@@ -113,9 +113,9 @@ function responseHeaders(pairs: [string, string][], added: GatewayHeaders | unde
     record[key] = value
   }
   if (added) {
-    for (const [name, value] of added.replace) record[name.toLowerCase()] = value
+    for (const [name, value] of added.replace) record[lowerName(name)] = value
     const extra = added.ifAbsent
-    if (extra) for (const name in extra) if (!(name.toLowerCase() in record)) record[name.toLowerCase()] = extra[name]!
+    if (extra) for (const name in extra) if (!(lowerName(name) in record)) record[lowerName(name)] = extra[name]!
   }
   return record
 }

@@ -25,6 +25,7 @@ const DEFAULT_MEMORY_MB = 1024
 export function createLocalInvoker(opts: LocalInvokerOptions): LambdaInvoker {
   const now = opts.now ?? Date.now
   const resolved = new Map<string, Promise<Function>>()
+  const loaded = new Map<string, Function>()
 
   const resolveHandler = (handler: string): Promise<Function> => {
     let pending = resolved.get(handler)
@@ -37,22 +38,30 @@ export function createLocalInvoker(opts: LocalInvokerOptions): LambdaInvoker {
   }
 
   return {
-    async invoke(invocation: Invocation): Promise<InvokeOutcome> {
+    invoke(invocation: Invocation): Promise<InvokeOutcome> {
       const { target } = invocation
       const handlerName = target.config?.handler
       if (!handlerName) {
-        throw new InvokeError(`Function ${target.name} has no local handler`)
+        return Promise.reject(new InvokeError(`Function ${target.name} has no local handler`))
       }
-      const handler = await resolveHandler(handlerName)
-      return runHandler(handler, invocation.event, {
-        functionName: target.name,
-        memoryLimitInMB: target.config?.memorySize ?? DEFAULT_MEMORY_MB,
-        timeoutMs: (target.config?.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
-        region: opts.region,
-        accountId: opts.accountId,
-        now,
-        signal: invocation.signal,
-        fresh: invocation.fresh,
+      const run = (handler: Function) =>
+        runHandler(handler, invocation.event, {
+          functionName: target.name,
+          memoryLimitInMB: target.config?.memorySize ?? DEFAULT_MEMORY_MB,
+          timeoutMs: (target.config?.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
+          region: opts.region,
+          accountId: opts.accountId,
+          now,
+          signal: invocation.signal,
+          fresh: invocation.fresh,
+        })
+      // Once loaded, a handler is called straight away: no wait on its settled loading
+      // promise, no async wrapper around runHandler's own promise.
+      const handler = loaded.get(handlerName)
+      if (handler) return run(handler)
+      return resolveHandler(handlerName).then((fn) => {
+        loaded.set(handlerName, fn)
+        return run(fn)
       })
     },
   }

@@ -4,7 +4,7 @@
  * HTTP API payload 2.0 (§1.6).
  */
 import { GatewayError } from '../../core/errors.ts'
-import type { GatewayHeaders } from '../../core/response-headers.ts'
+import { lowerName, type GatewayHeaders } from '../../core/response-headers.ts'
 import { base64ByteLength, base64ToBytes, matchesBinaryMediaType, utf8Length } from './body-encoding.ts'
 
 const V1_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body', 'isBase64Encoded'])
@@ -342,12 +342,12 @@ function finishRecord(plain: PlainHeaders, defaultType: string, length: number |
   if (length !== undefined) record['content-length'] = String(length)
   if (added) {
     for (const [name, value] of added.replace) {
-      const theirs = names[name.toLowerCase()]
+      const theirs = names[lowerName(name)]
       if (theirs !== undefined) delete record[theirs]
       record[name] = value
     }
     const extra = added.ifAbsent
-    if (extra) for (const name in extra) if (!(name.toLowerCase() in names)) record[name] = extra[name]!
+    if (extra) for (const name in extra) if (!(lowerName(name) in names)) record[name] = extra[name]!
   }
   return record
 }

@@ -14,6 +14,8 @@ import { InvokeError, type InvokeOutcome } from '../../../../src/integrations/la
 import { ACCOUNT, PY_FIXTURES, PYTHON, REGION, fn, never, processExists, pythonInvoker, pythonProblem, target } from './helpers.ts'
 
 const problem = pythonProblem(PYTHON)
+/** Python processes start slowly on a loaded machine: waits allow for it. */
+const SLOW = { timeout: 5000, interval: 20 }
 
 function ok(outcome: InvokeOutcome): any {
   expect(outcome.kind).toBe('ok')
@@ -151,7 +153,7 @@ describe.skipIf(problem !== undefined)(`Python invoker (${problem ?? PYTHON})`, 
     // Output through sys.stdout/sys.stderr is logged before the answer arrives.
     expect(messages()).toEqual(expect.arrayContaining(['hello from printer', 'to stderr', 'no newline']))
     expect(messages().find((m) => m.endsWith('via logging'))).toMatch(/^\[INFO\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t[0-9a-f-]{36}\tvia logging$/)
-    await vi.waitFor(() => expect(messages()).toContain('straight to fd 1'))
+    await vi.waitFor(() => expect(messages()).toContain('straight to fd 1'), SLOW)
     expect(logger.lines.filter((l) => l.fields?.function === 'printer').every((l) => l.level === 'info')).toBe(true)
   })
 
@@ -185,7 +187,7 @@ describe.skipIf(problem !== undefined)(`Python invoker (${problem ?? PYTHON})`, 
       errorType: 'Sandbox.Timedout',
       errorMessage: expect.stringMatching(/^2026-01-15T12:00:00\.000Z [0-9a-f-]{36} Task timed out after 0\.50 seconds$/),
     })
-    await vi.waitFor(() => expect(processExists(first.pid)).toBe(false))
+    await vi.waitFor(() => expect(processExists(first.pid)).toBe(false), SLOW)
     const after = ok(await invoker.invoke({ target: slow, event: { seconds: 0 }, signal: never() }))
     expect(after.pid).not.toBe(first.pid)
     expect(logger.lines.some((l) => l.level === 'warn' && l.message.includes('timed out'))).toBe(true)
@@ -225,7 +227,7 @@ describe.skipIf(problem !== undefined)(`Python invoker (${problem ?? PYTHON})`, 
     const after = ok(await invoker.invoke({ target: v2, event: {}, signal: never() }))
     expect(after.pid).not.toBe(before.pid)
     // The old worker leaves once idle.
-    await vi.waitFor(() => expect(processExists(before.pid)).toBe(false))
+    await vi.waitFor(() => expect(processExists(before.pid)).toBe(false), SLOW)
   })
 
   it('restarts a crashed function\'s worker on its next call', async () => {
@@ -234,7 +236,7 @@ describe.skipIf(problem !== undefined)(`Python invoker (${problem ?? PYTHON})`, 
     const before = ok(await invoker.invoke({ target: counter, event: {}, signal: never() }))
     // Kill the worker from outside, as the OOM killer would.
     process.kill(before.pid, 'SIGKILL')
-    await vi.waitFor(() => expect(processExists(before.pid)).toBe(false))
+    await vi.waitFor(() => expect(processExists(before.pid)).toBe(false), SLOW)
     const after = ok(await invoker.invoke({ target: counter, event: {}, signal: never() }))
     expect(after.invocations).toBe(1)
     expect(after.pid).not.toBe(before.pid)
@@ -258,7 +260,7 @@ describe.skipIf(problem !== undefined)(`Python invoker (${problem ?? PYTHON})`, 
     const running = new AbortController()
     const first = invoker.invoke({ target: sleeper, event: { seconds: 0.6 }, signal: running.signal })
     first.catch(() => {})
-    await vi.waitFor(() => expect(logger.lines.some((l) => l.message.startsWith('sleeping in'))).toBe(true))
+    await vi.waitFor(() => expect(logger.lines.some((l) => l.message.startsWith('sleeping in'))).toBe(true), SLOW)
     const pid = Number(logger.lines.find((l) => l.message.startsWith('sleeping in'))!.message.split(' ')[2])
     const abortedAt = Date.now()
     running.abort()
@@ -315,7 +317,7 @@ describe.skipIf(problem !== undefined)(`Python invoker (${problem ?? PYTHON})`, 
       const line = logger.lines.find((l) => l.message.startsWith('pid '))
       expect(line).toBeDefined()
       busyPid = Number(line!.message.slice(4))
-    })
+    }, SLOW)
     expect(processExists(idle.pid)).toBe(true)
     expect(processExists(busyPid)).toBe(true)
 
