@@ -269,3 +269,42 @@ describe('stage variables missing from a stage', () => {
     expect(await res.text()).toBe('{"message":"Internal server error"}')
   })
 })
+
+describe('gateway.fetch, what runtimes serve', () => {
+  const token = 'an-admin-token-long-enough-to-pass'
+  const { gateway } = makeGateway(restApi([{ method: 'GET', path: '/m', integration: mock('{}') }]), { deps: { env: { PORTICO_ADMIN_TOKEN: token } } })
+
+  it('answers gateway paths as app.fetch does', async () => {
+    const viaFetch = await gateway.fetch(new Request('http://localhost/prod/m'))
+    const viaApp = await gateway.app.fetch(new Request('http://localhost/prod/m'))
+    expect(viaFetch.status).toBe(200)
+    expect(await viaFetch.text()).toBe(await viaApp.text())
+    expect(viaFetch.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/)
+    const missing = await gateway.fetch(new Request('http://localhost/prod/nope'))
+    expect(missing.status).toBe(403)
+  })
+  it('sends the admin prefix, and only it, to the admin API', async () => {
+    const unauthorised = await gateway.fetch(new Request('http://localhost/_portico/admin/apikeys'))
+    expect(unauthorised.status).toBe(401)
+    const listed = await gateway.fetch(new Request('http://localhost/_portico/admin/apikeys', { headers: { authorization: `Bearer ${token}` } }))
+    expect(listed.status).toBe(200)
+    // A path that only starts with the prefix's text is the gateway's (no stage of that name),
+    // where the admin API would have asked for its token.
+    const lookalike = await gateway.fetch(new Request('http://localhost/_portico/adminx'))
+    expect(lookalike.status).toBe(403)
+    expect(await lookalike.json()).toEqual({ message: 'Forbidden' })
+  })
+  it('an error escaping the gateway is a bare 500, logged', async () => {
+    const { gateway, logger } = makeGateway(restApi([{ method: 'GET', path: '/m', integration: mock('{}') }]), {
+      deps: {
+        clientInfo: () => {
+          throw new Error('runtime adapter broke')
+        },
+      },
+    })
+    const res = await gateway.fetch(new Request('http://localhost/prod/m'))
+    expect(res.status).toBe(500)
+    expect(await res.json()).toEqual({ message: 'Internal server error' })
+    expect(logger.lines.some((l) => l.message === 'unhandled error' && String(l.fields?.error).includes('runtime adapter broke'))).toBe(true)
+  })
+})

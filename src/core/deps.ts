@@ -2,7 +2,6 @@
  * What a gateway needs from its surroundings, injected by the runtime adapter: clock,
  * logger, Lambda invoker, HTTP client, and how to read the client's address.
  */
-import type { Context } from 'hono'
 import type { LambdaInvoker } from '../integrations/lambda/types.ts'
 import type { AuthorizerCache, KeyStore, QuotaCounter, RateLimiter, ResponseCacheFactory } from '../storage/ports.ts'
 
@@ -55,13 +54,22 @@ export interface ClientInfo {
   encrypted?: boolean
 }
 
+/**
+ * What clientInfo reads: the request and the runtime's env (Node: {incoming, outgoing}; Bun:
+ * the server; Workers: the bindings). A Hono Context has this shape.
+ */
+export interface ClientInfoSource {
+  env: unknown
+  req: { raw: Request }
+}
+
 export interface GatewayDeps {
   clock: Clock
   logger: Logger
   invoker: LambdaInvoker
   httpClient: HttpClient
-  /** Reads connection details from the Hono context (runtime specific). */
-  clientInfo?: (c: Context) => ClientInfo
+  /** Reads connection details from the request and the runtime's env (a Hono Context is one). */
+  clientInfo?: (c: ClientInfoSource) => ClientInfo
   /** Environment (process.env, Worker bindings): secrets that config names by variable. */
   env?: Record<string, string | undefined>
   /** fetch for the gateway's own calls (OIDC discovery, JWKS). Default: the global fetch. */

@@ -6,10 +6,9 @@
  *   bun src/runtime/bun/index.ts [--config portico.yaml] [--port 8787] [--host 127.0.0.1]
  */
 import { parseArgs } from 'node:util'
-import type { Context } from 'hono'
 import { createGateway } from '../../gateway.ts'
 import { processInvoker } from '../lambda-invoker.ts'
-import { consoleLogger, systemClock, type Clock, type ClientInfo, type GatewayDeps, type Logger } from '../../core/deps.ts'
+import { consoleLogger, systemClock, type Clock, type ClientInfo, type ClientInfoSource, type GatewayDeps, type Logger } from '../../core/deps.ts'
 import { ConfigError, formatIssue, type GatewayModel } from '../../model/load.ts'
 import { modelFrom } from '../../model/load-file.ts'
 import { installCrashGuard } from '../node/crash-guard.ts'
@@ -37,7 +36,7 @@ interface BunServeOptions {
 declare const Bun: { serve(options: BunServeOptions): BunServer }
 
 /** Client address from Bun's socket; the server is the Hono env (Bun passes it to fetch). */
-export function bunClientInfo(c: Context): ClientInfo {
+export function bunClientInfo(c: ClientInfoSource): ClientInfo {
   const server = c.env as BunServer | undefined
   if (!server?.requestIP) return {}
   return {

@@ -6,10 +6,9 @@
 import { serve, type HttpBindings } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
-import type { Context } from 'hono'
 import { createGateway, type Gateway } from '../../gateway.ts'
 import { processInvoker } from '../lambda-invoker.ts'
-import { consoleLogger, systemClock, type Clock, type ClientInfo, type GatewayDeps, type Logger, type Stores } from '../../core/deps.ts'
+import { consoleLogger, systemClock, type Clock, type ClientInfo, type ClientInfoSource, type GatewayDeps, type Logger, type Stores } from '../../core/deps.ts'
 import { openStores } from '../../storage/open.ts'
 import type { GatewayModel } from '../../model/load.ts'
 import { loadConfigFile, modelFrom, type LoadFileOptions } from '../../model/load-file.ts'
@@ -20,7 +19,7 @@ import { nodeHttpClient } from './http-client.ts'
 import { installCrashGuard } from './crash-guard.ts'
 
 /** Connection details from Node's IncomingMessage (client casing of header names included). */
-export function nodeClientInfo(c: Context): ClientInfo {
+export function nodeClientInfo(c: ClientInfoSource): ClientInfo {
   const incoming = (c.env as HttpBindings | undefined)?.incoming
   if (!incoming) return {}
   const socket = incoming.socket

@@ -4,9 +4,9 @@
  * files at run time; remote functions go through the Invoke API with credentials from the
  * Worker's vars and secrets; HTTP backends through fetch.
  */
-import type { Context, ExecutionContext } from 'hono'
+import type { ExecutionContext } from 'hono'
 import { createGateway, type Gateway } from '../../gateway.ts'
-import { consoleLogger, systemClock, type ClientInfo, type GatewayDeps, type Logger } from '../../core/deps.ts'
+import { consoleLogger, systemClock, type ClientInfo, type ClientInfoSource, type GatewayDeps, type Logger } from '../../core/deps.ts'
 import { loadModel, type GatewayModel } from '../../model/load.ts'
 import { applyFunctionEnvironment, createLocalInvoker } from '../../integrations/lambda/invoke-local.ts'
 import { createAwsInvoker } from '../../integrations/lambda/invoke-aws.ts'
@@ -23,7 +23,7 @@ export { PorticoKeyStore } from '../../storage/durable-object/key-store.object.t
 export type WorkerEnv = Record<string, unknown>
 
 /** Client address from the edge's CF-Connecting-IP; scheme and port from the URL. */
-export function workersClientInfo(c: Context): ClientInfo {
+export function workersClientInfo(c: ClientInfoSource): ClientInfo {
   const raw = c.req.raw
   const url = new URL(raw.url)
   const https = url.protocol === 'https:'
