@@ -13,7 +13,7 @@ import { startBackend } from '../examples/users/backend.ts'
 import { loadModel } from '../src/model/load.ts'
 import { createGateway } from '../src/gateway.ts'
 import { nodeDeps } from '../src/runtime/node/index.ts'
-import { benchConfig, PORTICO_PATHS } from './portico-config.ts'
+import { BENCH_API_KEY, benchConfig, PORTICO_PATHS } from './portico-config.ts'
 import { PAYLOAD } from './payload.ts'
 
 const which = process.argv[2] ?? 'lambda'
@@ -36,8 +36,9 @@ function bareHono() {
 }
 const listener = getRequestListener(which === 'hono' ? bareHono().fetch : gateway.fetch)
 
-/** wrk's request headers. */
+/** wrk's request headers (and the bench's API key on the keyed route). */
 const rawHeaders = ['Host', '127.0.0.1:8080']
+if (which === 'apiKey') rawHeaders.push('x-api-key', BENCH_API_KEY)
 
 /** A ServerResponse stand-in: records what would be written, resolves when ended. */
 class FakeOutgoing extends EventEmitter {
@@ -69,7 +70,7 @@ function fakeIncoming() {
   const incoming = new EventEmitter() as EventEmitter & Record<string, unknown>
   incoming.method = 'GET'
   incoming.url = path
-  incoming.headers = { host: rawHeaders[1] }
+  incoming.headers = Object.fromEntries(Array.from({ length: rawHeaders.length / 2 }, (_, i) => [rawHeaders[2 * i]!.toLowerCase(), rawHeaders[2 * i + 1]]))
   incoming.rawHeaders = rawHeaders
   incoming.socket = { remoteAddress: '127.0.0.1', localPort: 8080, encrypted: false }
   incoming.readableEnded = true

@@ -11,12 +11,16 @@ interface NodeHash {
 
 const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.(
   'node:crypto',
-) as { createHash(algorithm: string): NodeHash } | undefined
+) as { createHash(algorithm: string): NodeHash; hash?: (algorithm: string, data: string | Uint8Array, encoding: 'buffer') => Uint8Array } | undefined
+
+/** One-shot hashing (Node 21.7+): no Hash object per call. */
+const oneShot = typeof nodeCrypto?.hash === 'function' ? nodeCrypto.hash.bind(nodeCrypto) : undefined
 
 const encoder = new TextEncoder()
 
 /** SHA-256 of a string's UTF-8 bytes, or of bytes. */
 export async function sha256(data: string | Uint8Array): Promise<Uint8Array> {
+  if (oneShot) return new Uint8Array(oneShot('sha256', data, 'buffer'))
   if (nodeCrypto) return new Uint8Array(nodeCrypto.createHash('sha256').update(data).digest())
   const bytes = typeof data === 'string' ? encoder.encode(data) : data
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))

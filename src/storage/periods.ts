@@ -2,8 +2,18 @@
 
 export type QuotaPeriod = 'DAY' | 'WEEK' | 'MONTH'
 
+// Every request of a period asks for the same bounds: the last answer per period is kept
+// (read-only: callers destructure it) until time leaves it.
+const lastBounds: Record<QuotaPeriod, readonly [number, number] | undefined> = { DAY: undefined, WEEK: undefined, MONTH: undefined }
+
 /** [start, end) of the period containing `now`, ms since epoch. */
-export function periodBounds(period: QuotaPeriod, now: number): [number, number] {
+export function periodBounds(period: QuotaPeriod, now: number): readonly [number, number] {
+  const last = lastBounds[period]
+  if (last && now >= last[0] && now < last[1]) return last
+  return (lastBounds[period] = computeBounds(period, now))
+}
+
+function computeBounds(period: QuotaPeriod, now: number): [number, number] {
   const d = new Date(now)
   const y = d.getUTCFullYear()
   const m = d.getUTCMonth()
@@ -16,9 +26,15 @@ export function periodBounds(period: QuotaPeriod, now: number): [number, number]
   return [Date.UTC(y, m, 1), Date.UTC(y, m + 1, 1)]
 }
 
+let dayStart = NaN
+let dayText = ''
+
 /** "YYYY-MM-DD" of a time, UTC. */
 export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10)
+  if (ms >= dayStart && ms < dayStart + 86_400_000) return dayText
+  dayText = new Date(ms).toISOString().slice(0, 10)
+  dayStart = Math.floor(ms / 86_400_000) * 86_400_000
+  return dayText
 }
 
 /** Days from `from` to `to` inclusive ("YYYY-MM-DD"); at most `max` of them. */

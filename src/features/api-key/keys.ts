@@ -35,10 +35,22 @@ export function toHex(bytes: Uint8Array): string {
  * compares unequal instead of throwing.
  */
 export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return new Uint8Array(0)
+  if (hex.length % 2 !== 0) return new Uint8Array(0)
   const out = new Uint8Array(hex.length / 2)
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  for (let i = 0; i < out.length; i++) {
+    const hi = nibble(hex.charCodeAt(2 * i))
+    const lo = nibble(hex.charCodeAt(2 * i + 1))
+    if (hi < 0 || lo < 0) return new Uint8Array(0)
+    out[i] = (hi << 4) | lo
+  }
   return out
+}
+
+/** Value of a hex digit's char code, or -1. */
+function nibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48
+  const lower = c | 32
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1
 }
 
 /** The hash a KeyStore keeps for a key value: SHA-256, lowercase hex (StoredApiKey.hash). */
