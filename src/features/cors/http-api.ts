@@ -43,7 +43,8 @@ export function httpApiCors(config: HttpCorsConfig): HttpApiCors {
   const app = new Hono<Env>()
   app.use(
     cors({
-      origin: (origin) => (allowed(origin) ? (anyOrigin ? '*' : origin) : null),
+      // Only allowed origins reach the middleware (see handle).
+      origin: anyOrigin ? '*' : (origin) => origin,
       allowMethods: config.allowMethods,
       allowHeaders: config.allowHeaders,
       exposeHeaders: config.exposeHeaders,
@@ -65,7 +66,10 @@ export function httpApiCors(config: HttpCorsConfig): HttpApiCors {
         if (preflight) return new Response(null, { status: 204 })
         return withoutCorsHeaders(await next())
       }
-      const response = await app.fetch(request, { next: async () => withoutCorsHeaders(await next()) })
+      // The middleware answers every OPTIONS request itself: another OPTIONS request is shown
+      // to it as a GET (only its headers are read; the pipeline serves the real request).
+      const seen = request.method === 'OPTIONS' && !preflight ? new Request(request.url, { headers: request.headers }) : request
+      const response = await app.fetch(seen, { next: async () => withoutCorsHeaders(await next()) })
       if (preflight && !config.allowHeaders.length && response.headers.has('access-control-allow-headers')) {
         response.headers.delete('access-control-allow-headers')
         dropVary(response.headers, 'Access-Control-Request-Headers')
