@@ -167,7 +167,7 @@ describe('other answers', () => {
 
   it('an origin not allowed, or no Origin: no CORS headers, and still none of the backend\'s', async () => {
     const { app } = gateway(FULL, backend)
-    for (const headers of [{ Origin: 'https://evil.example.net' }, {}]) {
+    for (const headers of [{ Origin: 'https://evil.example.net' }, {}] as Record<string, string>[]) {
       const res = await app.request('/items/1', { headers })
       expect(res.status).toBe(200)
       expect(cors(res)).toEqual({})
