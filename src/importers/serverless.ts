@@ -36,6 +36,7 @@ import { ConfigError, formatIssue, type ConfigIssue } from '../model/load.ts'
 import type { PorticoConfigInput } from '../model/schema.ts'
 import { HTTP_METHODS, resourcePath as resourcePathSchema } from '../model/typedefs.ts'
 import { DEFAULT_CORS_HEADERS } from '../model/cors-schema.ts'
+import { modelNameFrom } from '../model/models.ts'
 import { VariableResolver } from './serverless-variables.ts'
 
 /** Options of an import: the CLI's --stage / --region, the environment, the file (messages). */
@@ -708,7 +709,7 @@ class Importer {
         continue
       }
       if (explicit) this.rest(config, where, ['schema', 'name', 'description'])
-      const generated = modelName(`${String(route.path)} ${String(route.method).toLowerCase()} ${contentType} model`)
+      const generated = modelNameFrom(`${String(route.path)} ${String(route.method).toLowerCase()} ${contentType} model`)
       const name = this.addModel(explicit && typeof config.name === 'string' ? config.name : generated, schema, explicit && config.name !== undefined ? [...where, 'name'] : where)
       if (name) out[contentType] = name
     }
@@ -748,7 +749,7 @@ class Importer {
       }
       if (explicit) this.rest(config, where, ['schema', 'name', 'description'])
       const given = explicit && typeof config.name === 'string' ? config.name : undefined
-      const name = this.addModel(given ?? modelName(key), schema, given !== undefined ? [...where, 'name'] : where)
+      const name = this.addModel(given ?? modelNameFrom(key), schema, given !== undefined ? [...where, 'name'] : where)
       if (name) names.set(key, name)
     }
     return names
@@ -1531,16 +1532,6 @@ function functionEntries(functions: unknown): [string, unknown, Path][] {
 function authorizerName(name: string): string {
   const clean = name.replace(/[^\w-]/g, '_').slice(0, 128)
   return /^[A-Za-z]/.test(clean) ? clean : `a${clean}`.slice(0, 128)
-}
-
-/**
- * A model name (letters and digits, as AWS requires) from free text: each word capitalised,
- * `{param}` as the framework names resources (`{id}` → IdVar): "users/{id} POST application/json model"
- * → UsersIdVarPostApplicationJsonModel.
- */
-function modelName(text: string): string {
-  const words = text.replace(/\{([^}+]+)\+?\}/g, '$1 Var').split(/[^A-Za-z0-9]+/).filter(Boolean)
-  return words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('').slice(0, 128) || 'Model'
 }
 
 /** A template given as a string or per content type (application/json first). */

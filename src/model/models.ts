@@ -80,6 +80,10 @@ export function prepareModels(apiId: string, models: Record<string, ModelConfig>
   for (const [name, model] of Object.entries(all)) {
     if (isStandardSchema(model)) continue
     const schema = rewriteRefs(model as Record<string, unknown>, [], (ref, path) => {
+      if (typeof ref !== 'string') {
+        problems.push({ model: name, path, message: 'a CloudFormation function is not resolved by Portico: refer to the model by its name' })
+        return ref
+      }
       let target: { name: string; fragment: string } | undefined
       try {
         target = referencedModel(ref)
@@ -154,17 +158,51 @@ function jsonValidator(set: ModelSet, name: string): Validator {
   return validator
 }
 
+/**
+ * A copy of a JSON Schema model whose references to other models are written
+ * `#/components/schemas/Name` (OpenAPI's form, which API Gateway's exports use); other
+ * references are kept.
+ */
+export function componentsRefs(schema: Record<string, unknown>): Record<string, unknown> {
+  return rewriteRefs(schema, [], (ref) => {
+    let target: { name: string; fragment: string } | undefined
+    try {
+      target = referencedModel(ref)
+    } catch {
+      return ref
+    }
+    return target ? `#/components/schemas/${target.name}${target.fragment ? target.fragment.slice(1) : ''}` : ref
+  }) as Record<string, unknown>
+}
+
+/**
+ * A model name (letters and digits, as AWS requires) from free text, each word capitalised
+ * and `{param}` written as the Serverless Framework names resources (`{id}` → IdVar):
+ * "/users/{id} post application/json model" → UsersIdVarPostApplicationJsonModel.
+ */
+export function modelNameFrom(text: string): string {
+  const words = text.replace(/\{([^}+]+)\+?\}/g, '$1 Var').split(/[^A-Za-z0-9]+/).filter(Boolean)
+  return words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('').slice(0, 128) || 'Model'
+}
+
 /** A copy of `value` with every `$ref` string replaced by `rewrite(ref, path)`. */
-function rewriteRefs(value: unknown, path: (string | number)[], rewrite: (ref: string, path: (string | number)[]) => string): unknown {
+function rewriteRefs(value: unknown, path: (string | number)[], rewrite: (ref: string, path: (string | number)[]) => unknown): unknown {
   if (Array.isArray(value)) return value.map((v, i) => rewriteRefs(v, [...path, i], rewrite))
   if (typeof value !== 'object' || value === null) return value
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(value)) {
-    if (k === '$ref' && typeof v === 'string') out[k] = rewrite(v, [...path, k])
+    if (k === '$ref' && (typeof v === 'string' || isCloudFormation(v))) out[k] = rewrite(v as string, [...path, k])
     else if (DATA_KEYWORDS.has(k)) out[k] = v
     else out[k] = rewriteRefs(v, [...path, k], rewrite)
   }
   return out
+}
+
+/** `{Ref: ...}` / `{"Fn::Join": ...}`: what serverless.yml files write for a model's URL. */
+function isCloudFormation(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+  const keys = Object.keys(v)
+  return keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::'))
 }
 
 /** Whether a local reference (`#/definitions/x`) points into `schema`. */
