@@ -31,15 +31,16 @@ export function isStandardSchema(value: unknown): value is StandardSchemaModel {
   return typeof std === 'object' && std !== null && typeof std.validate === 'function'
 }
 
-// Tried first: a zod schema is an object too, and z.record would copy it into a plain one.
-const standardSchemaModel = z
-  .custom<StandardSchemaModel>(isStandardSchema, { message: 'not a Standard Schema validator' })
-  .describe('TypeScript configs: a zod schema (or another Standard Schema validator).')
-
-const jsonSchemaModel = z.record(z.string(), z.unknown()).describe('A JSON Schema (draft 4, as API Gateway models are).')
-
+/**
+ * A model: a JSON Schema object or a Standard Schema validator, taken as given (z.record would
+ * copy a zod schema into a plain object and lose it).
+ */
 export const modelSchema = z
-  .union([standardSchemaModel, jsonSchemaModel])
+  .custom<Record<string, unknown> | StandardSchemaModel>(
+    (v) => isStandardSchema(v) || (typeof v === 'object' && v !== null && !Array.isArray(v)),
+    { message: 'a model is a JSON Schema object (or, in a TypeScript config, a zod schema)' },
+  )
+  .meta({ type: 'object' })
   .describe(
     'A model: a JSON Schema (draft 4) object, which may $ref another model by name, as "#/components/schemas/Name" or by AWS\'s URL (https://apigateway.amazonaws.com/restapis/{apiId}/models/Name); or, in a TypeScript config, a zod schema.',
   )

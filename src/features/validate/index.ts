@@ -102,7 +102,7 @@ async function checkBody(req: GatewayRequest, check: ModelCheck): Promise<string
   if (bytes && bytes.byteLength) {
     let text: string
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
     } catch {
       return ['the body is not UTF-8 text']
     }

@@ -12,13 +12,14 @@ import { createGateway } from '../../../src/gateway.ts'
 import { memoryLogger } from '../../../src/core/deps.ts'
 import { ConfigError } from '../../../src/model/load.ts'
 import { fakeClock, scriptedInvoker } from '../../helpers/gateway.ts'
+import { fetchHttpClient } from '../../../src/integrations/http/index.ts'
 
 const FILE = 'test/fixtures/configs/zod.config.ts'
 
 describe('zod models in portico.config.ts', () => {
   it('validates bodies with the zod schema', async () => {
     const { model } = await loadConfigFile(FILE)
-    const gw = createGateway(model, { clock: fakeClock(), logger: memoryLogger(), invoker: scriptedInvoker(() => null).invoker })
+    const gw = createGateway(model, { clock: fakeClock(), logger: memoryLogger(), invoker: scriptedInvoker(() => null).invoker, httpClient: fetchHttpClient() })
     const post = (body: string) => gw.app.request('/prod/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body })
     const ok = await post('{"item":"tea","quantity":1}')
     expect(ok.status).toBe(201)
