@@ -163,7 +163,9 @@ export const gatewayResponseSchema = z
     body: z
       .string()
       .optional()
-      .describe('Body template (application/json). $context.error.messageString, $context.requestId, $stageVariables.x are substituted.'),
+      .describe(
+        'Body template (application/json). $context.error.messageString, $context.error.validationErrorString, $context.requestId, $stageVariables.x are substituted.',
+      ),
   })
   .describe('Override of one gateway response type (REST APIs only).')
 
