@@ -275,7 +275,13 @@ function compileApi(
   const authorizers = compileAuthorizers(api, functions, issues, at)
   const id = api.id ?? stableApiId(api.name, 10)
   if (api.type !== 'HTTP' && api.cors) {
-    issues.push({ path: at('cors'), message: 'REST APIs answer preflights with OPTIONS routes: set cors on the routes (as serverless.yml does on http events)' })
+    issues.push({
+      path: at('cors'),
+      message:
+        api.type === 'REST'
+          ? 'REST APIs answer preflights with OPTIONS routes: set cors on the routes (as serverless.yml does on http events)'
+          : 'CORS configuration exists on HTTP APIs only (as on AWS)',
+    })
   }
   for (const key of ['models', 'requestValidators'] as const) {
     if (api.type !== 'REST' && Object.keys(api[key]).length) issues.push({ path: at(key), message: 'request validation exists on REST APIs only (as on AWS)' })
