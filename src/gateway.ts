@@ -21,6 +21,7 @@ import { tooLarge } from './core/body.ts'
 import type { RouteHandler, Feature } from './core/feature.ts'
 import { createIntegration } from './integrations/index.ts'
 import { idHeaders, withGatewayHeaders } from './core/response-headers.ts'
+import { httpApiCors, type HttpApiCors } from './features/cors/index.ts'
 
 export interface Gateway {
   /** The Hono app (gateway and admin API); `app.request()` in tests. */
@@ -51,8 +52,12 @@ export function createGateway(model: GatewayModel, given: GatewayDeps, opts: Cre
   const deps = resolveDeps(given)
   const features = [...(opts.features ?? builtinFeatures)].sort((a, b) => b.priority - a.priority)
   const pipelines = new Map<CompiledRoute, RouteHandler>()
+  // HTTP API CORS runs before route selection (preflights need no route), so it is not a
+  // per-route feature.
+  const corsSteps = new Map<CompiledApi, HttpApiCors>()
   for (const api of model.apis) {
     for (const route of api.routes) pipelines.set(route, buildPipeline(route, api, model, deps, features))
+    if (api.type === 'HTTP' && api.cors) corsSteps.set(api, httpApiCors(api.cors))
   }
   let initialised = false
   // One after another, in priority order: a later feature's set-up may build on an earlier one's.
@@ -115,10 +120,25 @@ export function createGateway(model: GatewayModel, given: GatewayDeps, opts: Cre
     let response: Response
     let error: GatewayError | undefined
 
-    try {
-      if (!api || !apiMatch) throw new GatewayError('RESOURCE_NOT_FOUND', { detail: `no API serves ${host}${url.pathname}` })
-      checkLimits(seen, settings.maxHeaderBytes, settings.maxPayloadBytes)
-      stage = selectStage(api, apiMatch.path)
+    const fail = (e: unknown): Response => {
+      error = e instanceof GatewayError ? e : undefined
+      if (!error) {
+        deps.logger.error('unexpected error', { requestId, error: String(e), stack: (e as Error)?.stack })
+        error = new GatewayError(isRest ? 'DEFAULT_5XX' : 'API_CONFIGURATION_ERROR', { detail: String(e) })
+      } else if (error.detail) {
+        deps.logger.info('request rejected', { requestId, type: error.type, detail: error.detail })
+      }
+      return renderGatewayError({
+        apiType: api?.type ?? 'HTTP',
+        error,
+        overrides: api?.gatewayResponses,
+        context: errorContext(requestId, shortId, api, stage, req, raw.method, url.pathname, sourceIp, userAgent, started),
+        stageVariables: stage?.stage.variables,
+      })
+    }
+
+    // Route selection and the route's pipeline.
+    const serve = async (api: CompiledApi, stage: StageMatch): Promise<Response> => {
       const override = isRest ? seen.methodOverride : undefined
       const method = (override ?? raw.method).toUpperCase()
       const match = isRest ? matchRestRoute(api, method, stage.path) : matchHttpRoute(api, method, stage.path)
@@ -147,22 +167,19 @@ export function createGateway(model: GatewayModel, given: GatewayDeps, opts: Cre
         maxPayloadBytes: settings.maxPayloadBytes,
         timings: {},
       }
-      response = await pipelines.get(match.route)!(req)
+      return pipelines.get(match.route)!(req)
+    }
+
+    try {
+      if (!api || !apiMatch) throw new GatewayError('RESOURCE_NOT_FOUND', { detail: `no API serves ${host}${url.pathname}` })
+      checkLimits(seen, settings.maxHeaderBytes, settings.maxPayloadBytes)
+      const selected = selectStage(api, apiMatch.path)
+      stage = selected
+      const cors = corsSteps.get(api)
+      // With CORS, errors are rendered inside its step, so they carry its headers too.
+      response = cors ? await cors.handle(raw, () => serve(api, selected).catch(fail)) : await serve(api, selected)
     } catch (e) {
-      error = e instanceof GatewayError ? e : undefined
-      if (!error) {
-        deps.logger.error('unexpected error', { requestId, error: String(e), stack: (e as Error)?.stack })
-        error = new GatewayError(isRest ? 'DEFAULT_5XX' : 'API_CONFIGURATION_ERROR', { detail: String(e) })
-      } else if (error.detail) {
-        deps.logger.info('request rejected', { requestId, type: error.type, detail: error.detail })
-      }
-      response = renderGatewayError({
-        apiType: api?.type ?? 'HTTP',
-        error,
-        overrides: api?.gatewayResponses,
-        context: errorContext(requestId, shortId, api, stage, req, raw.method, url.pathname, sourceIp, userAgent, started),
-        stageVariables: stage?.stage.variables,
-      })
+      response = fail(e)
     }
 
     if (error || !req) {
@@ -187,6 +204,7 @@ export function createGateway(model: GatewayModel, given: GatewayDeps, opts: Cre
         responseLatency: 0,
         errorType: error?.type,
         errorMessage: error ? (error.overrideMessage ?? error.type) : undefined,
+        validationErrorString: error?.validationErrorString,
       }
       response = logWhenDone(response, entry, log.format, deps, started)
     }

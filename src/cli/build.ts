@@ -10,6 +10,7 @@ import { ConfigError, loadModel, type ConfigIssue } from '../model/load.ts'
 import { loadConfigFile, readConfigDocument, type LoadFileOptions } from '../model/load-file.ts'
 import { parseHandler } from '../integrations/lambda/invoke-local.ts'
 import { isPythonTarget } from '../integrations/lambda/invoke-python.ts'
+import { isStandardSchema } from '../model/validation-schema.ts'
 
 /** Tried in this order, as the Node loader does, so a TypeScript source wins over built JS. */
 const EXTENSIONS = ['.ts', '.mts', '.mjs', '.js', '.cjs']
@@ -43,6 +44,19 @@ export async function buildWorkersEntry(
   // not imported here, only found: the bundle imports them.
   const file = await loadConfigFile(configFile, { ...opts.load, checkHandlers: false })
   for (const warning of file.warnings) console.error(`warning: ${warning}`)
+  // A zod model is code: JSON would turn it into an empty object that accepts everything.
+  const zodModels: ConfigIssue[] = []
+  ;((file.config as { apis?: { models?: Record<string, unknown> }[] }).apis ?? []).forEach((api, i) => {
+    for (const [name, model] of Object.entries(api.models ?? {})) {
+      if (isStandardSchema(model)) {
+        zodModels.push({
+          path: ['apis', i, 'models', name],
+          message: `a zod schema cannot be bundled for Workers (the config is inlined as JSON): give the model as JSON Schema, e.g. z.toJSONSchema(schema, { target: 'draft-04' })`,
+        })
+      }
+    }
+  })
+  if (zodModels.length) throw new ConfigError(zodModels, configFile)
   // The Worker loads the JSON form, so that is the form validated here.
   const config: unknown = JSON.parse(JSON.stringify(file.config))
   let loaded: ReturnType<typeof loadModel>

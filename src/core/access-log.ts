@@ -42,6 +42,8 @@ export interface AccessLogEntry {
   responseLatency: number
   errorType?: string
   errorMessage?: string
+  /** Request validation's findings ($context.error.validationErrorString). */
+  validationErrorString?: string
 }
 
 /** The `$context` values of an access-log entry. */
@@ -73,7 +75,7 @@ export function accessLogContext(e: AccessLogEntry): Record<string, unknown> {
       apiKeyId: r?.identity?.apiKeyId,
     },
     authorizer: r?.authorizer,
-    error: { responseType: e.errorType, message: e.errorMessage },
+    error: { responseType: e.errorType, message: e.errorMessage, validationErrorString: e.validationErrorString },
   }
 }
 

@@ -119,9 +119,19 @@ export class GatewayError extends Error {
   readonly body?: string
   /** x-amzn-ErrorType when it differs from the type's (UnrecognizedClientException, ...). */
   readonly errorType?: string
+  /** What request validation found: `$context.error.validationErrorString` in templates and logs. */
+  readonly validationErrorString?: string
   constructor(
     type: PorticoResponseType,
-    opts: { message?: string; detail?: string; headers?: Record<string, string>; body?: string; errorType?: string; cause?: unknown } = {},
+    opts: {
+      message?: string
+      detail?: string
+      headers?: Record<string, string>
+      body?: string
+      errorType?: string
+      validationErrorString?: string
+      cause?: unknown
+    } = {},
   ) {
     super(opts.message ?? opts.detail ?? type, { cause: opts.cause })
     this.name = 'GatewayError'
@@ -131,6 +141,7 @@ export class GatewayError extends Error {
     this.headers = opts.headers
     this.body = opts.body
     this.errorType = opts.errorType
+    this.validationErrorString = opts.validationErrorString
   }
 }
 
@@ -215,7 +226,8 @@ export function renderGatewayError(input: RenderInput): Response {
         message: message ?? '',
         messageString,
         responseType: error.type,
-        validationErrorString: (input.context?.error as Record<string, unknown> | undefined)?.validationErrorString ?? '',
+        validationErrorString:
+          error.validationErrorString ?? (input.context?.error as Record<string, unknown> | undefined)?.validationErrorString ?? '',
       },
     }
     if (override.statusCode) status = override.statusCode

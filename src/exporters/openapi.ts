@@ -8,9 +8,18 @@
  * beyond its key parameters, local handlers (exported as Lambda ARNs named after the function:
  * import them back with lambdaMapping {name: "module.export"}), function settings, and JWT
  * settings API Gateway has no field for (JWKS URI, algorithms, clock skew, ...).
+ *
+ * REST request validation is written as API Gateway exports it: models in
+ * components.schemas (references as `#/components/schemas/Name`), each route's body models as
+ * its requestBody, its query string and header parameters, its validator; the validators in
+ * `x-amazon-apigateway-request-validators`. OPTIONS routes made from `cors` are ordinary mock
+ * methods; HTTP APIs' CORS is `x-amazon-apigateway-cors`.
  */
+import { z } from 'zod'
 import type { CompiledApi, CompiledAuthorizer, CompiledRoute, GatewayModel } from '../model/load.ts'
 import { lambdaInvocationUri } from '../importers/openapi.ts'
+import { BUILTIN_MODELS, componentsRefs } from '../model/models.ts'
+import { isStandardSchema } from '../model/validation-schema.ts'
 
 type Obj = Record<string, unknown>
 
@@ -80,7 +89,13 @@ class Exporter {
       servers: [this.server()],
       paths: this.paths(),
     }
-    if (Object.keys(this.schemes).length) doc.components = { securitySchemes: this.schemes }
+    const components: Obj = {}
+    const schemas = this.schemas()
+    if (Object.keys(schemas).length) components.schemas = schemas
+    if (Object.keys(this.schemes).length) components.securitySchemes = this.schemes
+    if (Object.keys(components).length) doc.components = components
+    if (api.type === 'REST' && Object.keys(api.requestValidators).length) doc['x-amazon-apigateway-request-validators'] = api.requestValidators
+    if (api.cors) doc['x-amazon-apigateway-cors'] = this.cors()
     if (api.type === 'REST' && api.apiKeySource !== 'HEADER') doc['x-amazon-apigateway-api-key-source'] = api.apiKeySource
     if (api.binaryMediaTypes.length) doc['x-amazon-apigateway-binary-media-types'] = [...api.binaryMediaTypes]
     const responses = Object.entries(api.gatewayResponses)
@@ -107,6 +122,45 @@ class Exporter {
 
   private omit(what: string) {
     this.omitted.push(what)
+  }
+
+  /** REST models as components.schemas; a zod model as the JSON Schema zod derives from it. */
+  private schemas(): Obj {
+    const out: Obj = {}
+    for (const [name, model] of Object.entries(this.api.models)) {
+      if (!isStandardSchema(model)) {
+        out[name] = componentsRefs(model as Record<string, unknown>)
+        continue
+      }
+      try {
+        const { $schema: _drop, ...schema } = z.toJSONSchema(model as unknown as z.ZodType, { target: 'draft-04', unrepresentable: 'any' }) as Obj
+        out[name] = schema
+        this.omit(`model "${name}": a zod schema, exported as the JSON Schema zod derives from it (refinements and transforms are not in it)`)
+      } catch {
+        this.omit(`model "${name}": a ${model['~standard'].vendor} schema that cannot be written as JSON Schema`)
+      }
+    }
+    // The built-in models, where something uses them (API Gateway exports always carry them).
+    const written = JSON.stringify(out)
+    for (const [name, schema] of Object.entries(BUILTIN_MODELS)) {
+      if (name in out) continue
+      const used = this.api.routes.some((r) => Object.values(r.request.models).includes(name)) || written.includes(`"#/components/schemas/${name}"`)
+      if (used) out[name] = schema
+    }
+    return out
+  }
+
+  /** HTTP API CORS as x-amazon-apigateway-cors, only the fields that are set. */
+  private cors(): Obj {
+    const c = this.api.cors!
+    const out: Obj = {}
+    if (c.allowOrigins.length) out.allowOrigins = [...c.allowOrigins]
+    if (c.allowCredentials) out.allowCredentials = true
+    if (c.exposeHeaders.length) out.exposeHeaders = [...c.exposeHeaders]
+    if (c.maxAge !== undefined) out.maxAge = c.maxAge
+    if (c.allowMethods.length) out.allowMethods = [...c.allowMethods]
+    if (c.allowHeaders.length) out.allowHeaders = [...c.allowHeaders]
+    return out
   }
 
   /** The stage names as the `{basePath}` variable an AWS export has ($default is ""). */
@@ -249,8 +303,17 @@ class Exporter {
 
   private operation(route: CompiledRoute): Obj {
     const op: Obj = {}
-    const params = route.template?.paramNames ?? []
-    if (params.length) op.parameters = params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }))
+    const params: Obj[] = (route.template?.paramNames ?? []).map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }))
+    for (const p of route.request.parameters) {
+      params.push({ name: p.name, in: p.in === 'querystring' ? 'query' : 'header', required: p.required, schema: { type: 'string' } })
+    }
+    if (params.length) op.parameters = params
+    const models = Object.entries(route.request.models)
+    if (models.length) op.requestBody = { content: Object.fromEntries(models.map(([type, name]) => [type, { schema: { $ref: `#/components/schemas/${name}` } }])) }
+    if (route.request.validator) op['x-amazon-apigateway-request-validator'] = route.request.validator.name
+    if (route.corsOrigins) {
+      this.omit(`route "${route.routeKey}": Access-Control-Allow-Origin chosen among ${route.corsOrigins.join(', ')} (exported as the first; API Gateway needs a VTL template to choose)`)
+    }
     const status = route.integration.type === 'mock' ? String(route.integration.statusCode) : '200'
     op.responses = { [status]: { description: `${status} response` } }
     const security = this.security(route)

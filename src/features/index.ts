@@ -9,6 +9,8 @@ import { iamFeature, resourcePolicyFeature } from './auth-iam/index.ts'
 import { lambdaAuthorizerFeature } from './auth-lambda/index.ts'
 import { cacheFeature } from './cache/index.ts'
 import { usagePlanFeature } from './usage-plan/index.ts'
+import { validateFeature } from './validate/index.ts'
+import { restCorsFeature } from './cors/index.ts'
 
 export const builtinFeatures: Feature[] = [
   resourcePolicyFeature,
@@ -17,5 +19,7 @@ export const builtinFeatures: Feature[] = [
   lambdaAuthorizerFeature,
   apiKeyFeature,
   usagePlanFeature,
+  validateFeature,
   cacheFeature,
+  restCorsFeature,
 ]

@@ -7,11 +7,19 @@
  * `x-amazon-apigateway-authorizer` the API's authorizers, and the API-level extensions its
  * binary media types, gateway responses, resource policy and API key source.
  *
+ * REST APIs also get their request validation as API Gateway imports it: components.schemas
+ * become models, an operation's requestBody its models per content type, its `parameters`
+ * (and its path item's) its request parameters (`required` marks the ones a validator
+ * enforces), `x-amazon-apigateway-request-validators` the validators, and the document's or
+ * the operation's `x-amazon-apigateway-request-validator` each route's. HTTP APIs get
+ * `x-amazon-apigateway-cors`.
+ *
  * What Portico cannot serve as written (non-proxy integrations, VTL, unknown references) is an
- * error; what it leaves out (CORS, request validation, settings that only matter on AWS) is a
- * warning naming its JSON path. Nothing is dropped silently, except other vendors' `x-`
- * extensions, which mean nothing to API Gateway either, and OpenAPI's documentation keys
- * (descriptions, method responses, schemas), which do not change how a proxy answers.
+ * error; what it leaves out (settings that only matter on AWS) is a warning naming its JSON
+ * path. Nothing is dropped silently, except other vendors' `x-` extensions, which mean nothing
+ * to API Gateway either, and OpenAPI's documentation keys (descriptions, method responses;
+ * schemas and parameters on HTTP APIs, which have no request validation), which do not change
+ * how a proxy answers.
  *
  * The result is a plain config object: loadModel validates it like any other config.
  */
@@ -19,6 +27,7 @@ import { ConfigError, formatIssue, type ConfigIssue } from '../model/load.ts'
 import type { PorticoConfigInput } from '../model/schema.ts'
 import { resourcePath as resourcePathSchema } from '../model/typedefs.ts'
 import { GATEWAY_RESPONSE_TYPES } from '../core/errors.ts'
+import { BUILTIN_MODELS, modelNameFrom, referencedModel } from '../model/models.ts'
 
 /** Options of importOpenApi. */
 export interface OpenApiImportOptions {
@@ -171,7 +180,13 @@ class OpenApiImporter {
   private readonly authorizers: Record<string, AuthorizerInput> = {}
   private readonly schemes = new Map<string, Scheme>()
   private type: 'REST' | 'HTTP' = 'REST'
-  private validators: Record<string, { body: boolean; params: boolean }> = {}
+  private validators: Record<string, { validateRequestBody: boolean; validateRequestParameters: boolean }> = {}
+  /** REST models (components.schemas and inline request bodies) by model name. */
+  private readonly models: Record<string, Record<string, unknown>> = {}
+  /** components.schemas names → model names (API Gateway's are letters and digits). */
+  private readonly modelNames = new Map<string, string>()
+  /** Where the config's route request fields came from, by route index. */
+  private readonly requestOrigins: { parameters?: Path; models?: Path; validator?: Path }[] = []
   /** Where the config's routes (by index), integrations, authorizers and functions came from. */
   private readonly routeOrigins: Path[] = []
   private readonly integrationOrigins: Path[] = []
@@ -219,9 +234,11 @@ class OpenApiImporter {
           if (isObj(value)) api.resourcePolicy = value as ApiInput['resourcePolicy']
           else this.error(at, 'must be an IAM policy document ({"Version": ..., "Statement": [...]})')
           break
-        case 'x-amazon-apigateway-cors':
-          this.warn(at, 'CORS configuration is not supported by Portico yet; ignored: preflight requests get no CORS answer and responses no CORS headers')
+        case 'x-amazon-apigateway-cors': {
+          const cors = this.cors(value, at)
+          if (cors) api.cors = cors
           break
+        }
         case 'x-amazon-apigateway-request-validators':
         case 'x-amazon-apigateway-request-validator':
           // Read per operation (requestValidator), where the warning names the route.
@@ -240,6 +257,10 @@ class OpenApiImporter {
     this.components()
     api.routes = this.paths()
     if (Object.keys(this.authorizers).length) api.authorizers = this.authorizers
+    if (this.type === 'REST') {
+      if (Object.keys(this.models).length) api.models = this.models
+      if (Object.keys(this.validators).length) api.requestValidators = this.validators
+    }
 
     for (const key of Object.keys(this.opts.lambdaMapping ?? {})) {
       if (!this.usedMappings.has(key)) this.warn(['lambdaMapping', key], 'no Lambda URI of the document names this function; unused')
@@ -258,6 +279,10 @@ class OpenApiImporter {
       case 'routes': {
         if (typeof key !== 'number' || !this.routeOrigins[key]) return undefined
         if (rest[0] === 'integration') return [...this.integrationOrigins[key]!, ...(rest[1] === 'timeoutMs' ? ['timeoutInMillis'] : rest[1] === 'function' ? ['uri'] : rest.slice(1))]
+        const request = this.requestOrigins[key]
+        if (rest[0] === 'requestParameters' && request?.parameters) return request.parameters
+        if (rest[0] === 'requestModels' && request?.models) return request.models
+        if (rest[0] === 'requestValidator' && request?.validator) return request.validator
         return [...this.routeOrigins[key]!, ...(rest[0] === 'authorization' || rest[0] === 'apiKeyRequired' ? ['security'] : [])]
       }
       case 'authorizers':
@@ -266,6 +291,14 @@ class OpenApiImporter {
         return ['x-amazon-apigateway-gateway-responses', ...(key === undefined ? [] : [key])]
       case 'resourcePolicy':
         return ['x-amazon-apigateway-policy', ...(key === undefined ? [] : [key]), ...rest]
+      case 'cors':
+        return ['x-amazon-apigateway-cors', ...(key === undefined ? [] : [key]), ...rest]
+      case 'requestValidators':
+        return ['x-amazon-apigateway-request-validators', ...(key === undefined ? [] : [key]), ...rest]
+      case 'models': {
+        const schema = [...this.modelNames].find(([, model]) => model === key)?.[0]
+        return schema === undefined ? undefined : ['components', 'schemas', schema, ...rest]
+      }
       case 'binaryMediaTypes':
         return ['x-amazon-apigateway-binary-media-types', ...(key === undefined ? [] : [key])]
       case 'apiKeySource':
@@ -389,6 +422,7 @@ class OpenApiImporter {
     for (const key of Object.keys(components)) {
       if (!COMPONENT_KEYS.has(key)) this.unknownKey(['components'], key, 'components')
     }
+    if (this.type === 'REST') this.schemaModels(components.schemas)
     const schemes = components.securitySchemes
     if (schemes === undefined) return
     if (!isObj(schemes)) return this.error(['components', 'securitySchemes'], 'must be an object')
@@ -560,27 +594,168 @@ class OpenApiImporter {
       for (const k of Object.keys(v)) {
         if (k !== 'validateRequestBody' && k !== 'validateRequestParameters') this.unknownKey([...at, name], k, 'a request validator')
       }
-      this.validators[name] = { body: v.validateRequestBody === true, params: v.validateRequestParameters === true }
+      this.validators[name] = { validateRequestBody: v.validateRequestBody === true, validateRequestParameters: v.validateRequestParameters === true }
+    }
+    if (this.type !== 'REST') this.warn(at, 'request validation exists on REST APIs only (as on AWS); ignored')
+  }
+
+  /** The operation's request validator (its own, else the document's default), by name. */
+  private requestValidator(op: Obj, opPath: Path): { name: string; at: Path } | undefined {
+    const own = op['x-amazon-apigateway-request-validator']
+    const name = own ?? this.doc['x-amazon-apigateway-request-validator']
+    if (name === undefined) return undefined
+    const at = own !== undefined ? [...opPath, 'x-amazon-apigateway-request-validator'] : ['x-amazon-apigateway-request-validator']
+    if (typeof name !== 'string') {
+      this.error(at, 'must be the name of a validator')
+      return undefined
+    }
+    if (!this.validators[name]) {
+      this.error(at, `no request validator "${name}" in x-amazon-apigateway-request-validators`)
+      return undefined
+    }
+    if (this.type !== 'REST') {
+      if (own !== undefined) this.warn(at, 'request validation exists on REST APIs only (as on AWS); ignored')
+      return undefined
+    }
+    return { name, at }
+  }
+
+  // ---------------------------------------------------------------- models and request parameters
+
+  /**
+   * components.schemas → models. API Gateway's model names are letters and digits: other
+   * names lose the other characters (references follow), with a warning.
+   */
+  private schemaModels(raw: unknown) {
+    if (raw === undefined) return
+    const at = ['components', 'schemas']
+    if (!isObj(raw)) return this.error(at, 'must be an object of schemas by name')
+    for (const name of Object.keys(raw)) {
+      let model = /^[A-Za-z0-9]{1,128}$/.test(name) ? name : modelNameFrom(name)
+      for (let i = 2; [...this.modelNames.values()].includes(model); i++) model = `${modelNameFrom(name)}${i}`
+      if (model !== name) this.warn([...at, name], `imported as model "${model}" (API Gateway model names are letters and digits)`)
+      this.modelNames.set(name, model)
+    }
+    for (const [name, schema] of Object.entries(raw)) {
+      if (!isObj(schema)) {
+        this.error([...at, name], 'a schema is an object')
+        continue
+      }
+      // API Gateway's exports carry the built-in Empty and Error models, which every API has.
+      if (name in BUILTIN_MODELS && JSON.stringify(schema) === JSON.stringify(BUILTIN_MODELS[name])) continue
+      this.models[this.modelNames.get(name)!] = this.renamedRefs(schema) as Record<string, unknown>
     }
   }
 
-  /** Request validation is not implemented: each operation it would guard is named in a warning. */
-  private checkValidator(op: Obj, opPath: Path, routeKey: string) {
-    const own = op['x-amazon-apigateway-request-validator']
-    const name = own ?? this.doc['x-amazon-apigateway-request-validator']
-    if (name === undefined) return
-    const at = own !== undefined ? [...opPath, 'x-amazon-apigateway-request-validator'] : ['x-amazon-apigateway-request-validator']
-    if (typeof name !== 'string') return this.error(at, 'must be the name of a validator')
-    const validator = this.validators[name]
-    if (!validator) return this.error(at, `no request validator "${name}" in x-amazon-apigateway-request-validators`)
-    if (!validator.body && !validator.params) return
-    const parts = [validator.body && 'body', validator.params && 'parameters'].filter(Boolean).join(' and ')
-    const model = validator.body ? bodyModel(op) : undefined
-    // The operation's own key, or the operation itself when it inherits the document's default.
-    this.warn(
-      own !== undefined ? at : opPath,
-      `request validator "${name}" is not applied (request validation is not implemented yet): ${routeKey} reaches its integration with its ${parts} unvalidated${model ? ` (model ${model})` : ''}`,
-    )
+  /** A schema whose `#/components/schemas/X` references name the models X became. */
+  private renamedRefs(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.renamedRefs(v))
+    if (!isObj(value)) return value
+    const out: Obj = {}
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '$ref' && typeof v === 'string') {
+        let target: { name: string; fragment: string } | undefined
+        try {
+          target = v.startsWith('#/components/schemas/') ? referencedModel(v) : undefined
+        } catch {
+          target = undefined
+        }
+        const renamed = target && this.modelNames.get(target.name)
+        out[k] = target && renamed ? `#/components/schemas/${renamed}${target.fragment.slice(1)}` : v
+      } else out[k] = typeof v === 'object' ? this.renamedRefs(v) : v
+    }
+    return out
+  }
+
+  /**
+   * REST: the operation's (and its path item's) parameters as request parameters, and its
+   * requestBody's schemas as body models (inline ones become models of their own).
+   */
+  private requestDeclarations(route: RouteInput, op: Obj, item: Obj, itemPath: Path, at: Path, method: string, path: string) {
+    const origins: { parameters?: Path; models?: Path; validator?: Path } = {}
+    const declared: Record<string, boolean> = {}
+    const lists: [unknown, Path][] = [
+      [item.parameters, [...itemPath, 'parameters']],
+      [op.parameters, [...at, 'parameters']],
+    ]
+    for (const [list, listPath] of lists) {
+      if (list === undefined) continue
+      if (!Array.isArray(list)) {
+        this.error(listPath, 'must be a list of parameters')
+        continue
+      }
+      list.forEach((raw, i) => {
+        const resolved = this.deref(raw, [...listPath, i])
+        if (!resolved) return
+        const p = resolved.value
+        if (!isObj(p) || typeof p.name !== 'string' || typeof p.in !== 'string') {
+          this.error(resolved.path, 'a parameter needs a name and an in (query, header, path)')
+          return
+        }
+        const where = p.in === 'query' ? 'querystring' : p.in === 'header' || p.in === 'path' ? p.in : undefined
+        if (!where) {
+          this.warn(resolved.path, `${p.in} parameters are not request parameters of API Gateway; ignored`)
+          return
+        }
+        // An operation's parameter overrides its path item's of the same name and place.
+        declared[`method.request.${where}.${p.name}`] = p.required === true
+        origins.parameters ??= listPath
+      })
+    }
+    if (Object.keys(declared).length) route.requestParameters = declared
+
+    const body = op.requestBody === undefined ? undefined : this.deref(op.requestBody, [...at, 'requestBody'])
+    if (body) {
+      const content = isObj(body.value) ? body.value.content : undefined
+      if (content !== undefined && !isObj(content)) this.error([...body.path, 'content'], 'must be an object of media types')
+      const models: Record<string, string> = {}
+      for (const [contentType, media] of Object.entries(isObj(content) ? content : {})) {
+        const schema = isObj(media) ? media.schema : undefined
+        if (schema === undefined) continue
+        const schemaPath = [...body.path, 'content', contentType, 'schema']
+        if (!isObj(schema)) {
+          this.error(schemaPath, 'a schema is an object')
+          continue
+        }
+        const ref = typeof schema.$ref === 'string' && Object.keys(schema).length === 1 ? schema.$ref : undefined
+        const named = ref?.startsWith('#/components/schemas/') ? this.modelNames.get(ref.slice('#/components/schemas/'.length)) : undefined
+        if (ref !== undefined && named === undefined) {
+          this.error([...schemaPath, '$ref'], `"${ref}" is not one of components.schemas`)
+          continue
+        }
+        if (named) models[contentType] = named
+        else {
+          // An inline schema: a model of its own, as API Gateway's import makes one.
+          let name = modelNameFrom(`${path} ${method.toLowerCase()} ${contentType} body`)
+          for (let i = 2; name in this.models; i++) name = modelNameFrom(`${path} ${method.toLowerCase()} ${contentType} body ${i}`)
+          this.models[name] = this.renamedRefs(schema) as Record<string, unknown>
+          models[contentType] = name
+        }
+        origins.models ??= [...body.path, 'content']
+      }
+      if (Object.keys(models).length) route.requestModels = models
+    }
+    return origins
+  }
+
+  /** x-amazon-apigateway-cors (HTTP APIs): the API's corsConfiguration. */
+  private cors(raw: unknown, at: Path): ApiInput['cors'] {
+    if (this.type !== 'HTTP') {
+      this.warn(at, 'x-amazon-apigateway-cors configures HTTP APIs; REST APIs answer preflights with OPTIONS methods (mock integrations); ignored')
+      return undefined
+    }
+    if (!isObj(raw)) {
+      this.error(at, 'must be an object (allowOrigins, allowCredentials, exposeHeaders, maxAge, allowMethods, allowHeaders)')
+      return undefined
+    }
+    const out: Obj = {}
+    for (const [key, value] of Object.entries(raw)) {
+      if (['allowOrigins', 'allowCredentials', 'exposeHeaders', 'maxAge', 'allowHeaders'].includes(key)) out[key] = value
+      else if (key === 'allowMethods') out[key] = Array.isArray(value) ? value.map((m) => (typeof m === 'string' ? m.toUpperCase() : m)) : value
+      else this.unknownKey(at, key, 'x-amazon-apigateway-cors')
+    }
+    // loadModel checks the values, naming the fields.
+    return out as ApiInput['cors']
   }
 
   // ---------------------------------------------------------------- gateway responses
@@ -666,10 +841,11 @@ class OpenApiImporter {
       for (const [key, op] of Object.entries(item)) {
         const method = METHOD_KEYS[key]
         if (method) {
-          const imported = this.operation(path, method, op, [...itemPath, key], rootSecurity)
+          const imported = this.operation(path, method, op, [...itemPath, key], rootSecurity, item, itemPath)
           if (!imported) continue
           this.routeOrigins[routes.length] = [...itemPath, key]
           this.integrationOrigins[routes.length] = imported.integrationPath
+          this.requestOrigins[routes.length] = imported.request
           routes.push(imported.route)
         } else if (key === 'trace') {
           this.error([...itemPath, key], 'API Gateway has no TRACE method')
@@ -681,7 +857,15 @@ class OpenApiImporter {
     return routes
   }
 
-  private operation(path: string, method: string, op: unknown, at: Path, rootSecurity: unknown): { route: RouteInput; integrationPath: Path } | undefined {
+  private operation(
+    path: string,
+    method: string,
+    op: unknown,
+    at: Path,
+    rootSecurity: unknown,
+    item: Obj,
+    itemPath: Path,
+  ): { route: RouteInput; integrationPath: Path; request: { parameters?: Path; models?: Path; validator?: Path } } | undefined {
     if (!isObj(op)) {
       this.error(at, 'an operation is an object')
       return undefined
@@ -700,7 +884,7 @@ class OpenApiImporter {
       this.warn(at, `no x-amazon-apigateway-integration: ${routeKey} is not imported (it has nothing to call)`)
       return undefined
     }
-    this.checkValidator(op, at, routeKey)
+    const validator = this.requestValidator(op, at)
     const imported = this.integration(op['x-amazon-apigateway-integration'], [...at, 'x-amazon-apigateway-integration'])
     const security = this.security(op, at, rootSecurity)
     if (!imported || !security) return undefined
@@ -711,7 +895,15 @@ class OpenApiImporter {
       if (this.type === 'REST') route.caching = { cacheKeyParameters: imported.cacheKeyParameters }
       else this.warn([...imported.path, 'cacheKeyParameters'], 'response caching exists on REST APIs only; ignored')
     }
-    return { route, integrationPath: imported.path }
+    let request: { parameters?: Path; models?: Path; validator?: Path } = {}
+    if (this.type === 'REST') {
+      request = this.requestDeclarations(route, op, item, itemPath, at, method, path)
+      if (validator) {
+        route.requestValidator = validator.name
+        request.validator = validator.at
+      }
+    }
+    return { route, integrationPath: imported.path, request }
   }
 
   /**
@@ -1137,14 +1329,4 @@ function staticStatus(template: unknown): number | string {
   const n = typeof s === 'number' ? s : typeof s === 'string' && /^\d{3}$/.test(s) ? Number(s) : NaN
   if (!Number.isInteger(n) || n < 100 || n > 599) return 'a mock request template sets "statusCode" (100-599)'
   return n
-}
-
-/** The model (components.schemas name) of an operation's JSON body, for warnings. */
-function bodyModel(op: Obj): string | undefined {
-  const body = op.requestBody
-  const content = isObj(body) && isObj(body.content) ? body.content : undefined
-  const media = content ? (content['application/json'] ?? Object.values(content)[0]) : undefined
-  const schema = isObj(media) && isObj(media.schema) ? media.schema : undefined
-  const ref = typeof schema?.$ref === 'string' ? schema.$ref : undefined
-  return ref?.startsWith('#/components/schemas/') ? ref.slice('#/components/schemas/'.length) : undefined
 }

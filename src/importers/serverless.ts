@@ -35,6 +35,8 @@
 import { ConfigError, formatIssue, type ConfigIssue } from '../model/load.ts'
 import type { PorticoConfigInput } from '../model/schema.ts'
 import { HTTP_METHODS, resourcePath as resourcePathSchema } from '../model/typedefs.ts'
+import { DEFAULT_CORS_HEADERS } from '../model/cors-schema.ts'
+import { modelNameFrom } from '../model/models.ts'
 import { VariableResolver } from './serverless-variables.ts'
 
 /** Options of an import: the CLI's --stage / --region, the environment, the file (messages). */
@@ -115,7 +117,12 @@ interface RestRoute {
 interface HttpRoute {
   route: Obj
   at: Path
+  /** The route's method (ANY for the catch-all), for the CORS methods the framework fills in. */
+  method: string
 }
+
+/** Methods an ANY route adds to a filled-in HTTP API CORS configuration, in the framework's order. */
+const HTTP_API_CORS_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'OPTIONS', 'HEAD', 'DELETE']
 
 interface AuthorizerEntry {
   config: Obj
@@ -145,6 +152,12 @@ class Importer {
   private stageCache: Obj | undefined
   private globalCacheKeys: { name: string; at: Path }[] = []
   private httpPayload: string | undefined
+  /** REST models (request.schemas, provider.apiGateway.request.schemas) by model name. */
+  private readonly models = new Map<string, { schema: Obj; at: Path }>()
+  /** Provider schemas by their key in provider.apiGateway.request.schemas, once read. */
+  private providerSchemas: Map<string, string> | undefined
+  /** Whether an event needs the framework's request validator. */
+  private validated = false
 
   constructor(doc: Obj, opts: ServerlessImportOptions) {
     this.doc = doc
@@ -272,6 +285,8 @@ class Importer {
       this.warn(['provider', 'endpointType'], `Portico serves regional endpoints: ${String(p.endpointType).toUpperCase()} behaviour (CloudFront headers, VPC endpoints) is not reproduced`)
     }
     this.httpApiProvider()
+    // Models before the events that use them, so they come first in the API's models.
+    this.providerSchemaModels()
   }
 
   private restName(): string {
@@ -399,7 +414,6 @@ class Importer {
       'path', 'method', 'cors', 'private', 'authorizer', 'request', 'response', 'integration', 'caching', 'description',
       'operationId', 'async', 'connectionType', 'connectionId',
     ])
-    if (e.cors !== undefined && e.cors !== false) this.warn([...at, 'cors'], 'CORS is not supported yet by Portico: no OPTIONS preflight route and no Access-Control-* headers are added')
     if (e.async !== undefined) this.warn([...at, 'async'], 'asynchronous invocation applies to non-proxy integrations and is not supported yet (ignored)')
     if (e.connectionType !== undefined || e.connectionId !== undefined) this.warn([...at, e.connectionType !== undefined ? 'connectionType' : 'connectionId'], 'VPC links are not supported by Portico (ignored)')
 
@@ -414,7 +428,11 @@ class Importer {
       if (auth === undefined) return
       if (auth !== 'NONE') route.authorization = auth
     }
-    this.request(e.request, [...at, 'request'], pathParams, integration.type as string)
+    if (e.cors !== undefined && e.cors !== false) {
+      const cors = this.restCors(e.cors, [...at, 'cors'])
+      if (cors !== undefined) route.cors = cors
+    }
+    this.request(e.request, [...at, 'request'], pathParams, integration.type as string, route)
     if (e.response !== undefined && integration.type !== 'mock') {
       this.warn([...at, 'response'], 'response templates and status codes are not supported yet (AWS applies them to non-proxy integrations only)')
     }
@@ -555,17 +573,51 @@ class Importer {
     return out
   }
 
-  /** request.*: validation and templates are warnings; required path parameters are routing. */
-  private request(request: unknown, at: Path, pathParams: string[], integration: string) {
+  /**
+   * `cors` of an http event: true or the framework's object (origin, origins, headers, methods,
+   * allowCredentials, maxAge, cacheControl); the loader builds the path's OPTIONS route.
+   */
+  private restCors(raw: unknown, at: Path): Obj | true | undefined {
+    if (raw === true) return true
+    if (!isObject(raw)) {
+      this.error(at, 'cors is true, or a mapping (origin, origins, headers, methods, allowCredentials, maxAge, cacheControl)')
+      return undefined
+    }
+    this.rest(raw, at, ['origin', 'origins', 'headers', 'methods', 'allowCredentials', 'maxAge', 'cacheControl'])
+    const out: Obj = {}
+    if (raw.origin !== undefined) out.origin = raw.origin
+    // The framework takes one value where a list is expected.
+    for (const key of ['origins', 'headers'] as const) {
+      if (raw[key] !== undefined) out[key] = typeof raw[key] === 'string' ? [raw[key]] : raw[key]
+    }
+    if (raw.methods !== undefined) {
+      const list = typeof raw.methods === 'string' ? [raw.methods] : raw.methods
+      out.methods = Array.isArray(list) ? list.map((m) => (typeof m === 'string' ? m.toUpperCase() : m)) : list
+    }
+    if (raw.allowCredentials !== undefined) out.allowCredentials = Boolean(raw.allowCredentials)
+    if (raw.maxAge !== undefined) out.maxAge = raw.maxAge
+    if (raw.cacheControl !== undefined) out.cacheControl = raw.cacheControl
+    return out
+  }
+
+  /**
+   * request.*: parameters (`true` or `{ required }` marks a required one) and schemas become
+   * the route's requestParameters and requestModels, checked by the framework's validator
+   * (body and parameters) when a parameter is required or a schema is given; templates are
+   * warnings.
+   */
+  private request(request: unknown, at: Path, pathParams: string[], integration: string, route: Obj) {
     if (request === undefined) return
     if (!isObject(request)) return this.error(at, 'request is a mapping (parameters, schemas, template, ...)')
     this.rest(request, at, ['parameters', 'schemas', 'schema', 'template', 'uri', 'passThrough', 'contentHandling'])
+    let validate = false
     const params = request.parameters
     if (params !== undefined) {
       if (!isObject(params)) this.error([...at, 'parameters'], 'parameters is a mapping (paths, querystrings, headers)')
       else {
         this.rest(params, [...at, 'parameters'], ['paths', 'querystrings', 'headers'])
-        for (const kind of ['paths', 'querystrings', 'headers'] as const) {
+        const declared: Record<string, boolean> = {}
+        for (const kind of ['querystrings', 'paths', 'headers'] as const) {
           const list = params[kind]
           if (list === undefined) continue
           if (!isObject(list)) {
@@ -573,20 +625,44 @@ class Importer {
             continue
           }
           for (const [name, v] of Object.entries(list)) {
-            const required = v === true || (isObject(v) && v.required === true)
             const where = [...at, 'parameters', kind, name]
-            // A route only matches with its path parameters present: AWS's check and routing agree.
-            if (kind === 'paths') {
-              if (!pathParams.includes(name)) this.warn(where, `{${name}} is not a path parameter of this route (ignored)`)
-            } else if (required) {
-              this.warn(where, 'request validation is not supported yet: this required parameter is not enforced')
+            let required: boolean
+            if (typeof v === 'boolean') required = v
+            else if (isObject(v)) {
+              this.rest(v, where, ['required', 'mappedFrom'])
+              if (v.mappedFrom !== undefined) this.warn([...where, 'mappedFrom'], 'parameter mappings apply to non-proxy integrations, which are not supported yet (ignored)')
+              // The framework's rule: an object without `required` is a required parameter.
+              required = v.required === undefined || v.required === null ? true : v.required === true
+            } else {
+              this.error(where, 'a parameter is true (required), false, or { required, mappedFrom }')
+              continue
             }
+            if (kind === 'paths' && !pathParams.includes(name)) {
+              this.warn(where, `{${name}} is not a path parameter of this route (ignored)`)
+              continue
+            }
+            declared[`method.request.${kind.slice(0, -1)}.${name}`] = required
+            if (required) validate = true
           }
         }
+        if (Object.keys(declared).length) route.requestParameters = declared
       }
     }
-    for (const key of ['schemas', 'schema'] as const) {
-      if (request[key] !== undefined) this.warn([...at, key], 'request validation is not supported yet: bodies are not checked against the schema')
+    if (request.schemas !== undefined && request.schema !== undefined) {
+      this.error([...at, 'schema'], 'give schemas (schema is its older name), not both')
+    }
+    const schemasKey = request.schemas !== undefined ? 'schemas' : 'schema'
+    const schemas = request[schemasKey]
+    if (schemas !== undefined) {
+      const models = this.requestSchemas(schemas, [...at, schemasKey], route)
+      if (models) {
+        route.requestModels = models
+        validate = true
+      }
+    }
+    if (validate) {
+      route.requestValidator = this.validatorName()
+      this.validated = true
     }
     if (request.template !== undefined && integration !== 'mock') {
       this.warn([...at, 'template'], 'request templates are not supported yet (AWS applies them to non-proxy integrations only)')
@@ -594,6 +670,104 @@ class Importer {
     if (request.passThrough !== undefined) this.warn([...at, 'passThrough'], 'passthrough behaviour applies to mapping templates, which are not supported yet (ignored)')
     if (request.contentHandling !== undefined) this.warn([...at, 'contentHandling'], 'content handling conversions are not supported yet (ignored)')
     if (request.uri !== undefined && integration !== 'http_proxy') this.warn([...at, 'uri'], 'uri applies to http-proxy integrations (ignored)')
+  }
+
+  /** The one validator the framework creates for a service (body and parameters). */
+  private validatorName(): string {
+    return `${this.service}-${this.stage} | Validate request body and querystring parameters`
+  }
+
+  /**
+   * request.schemas: content type → an inline schema, `{ schema, name, description }`, or the
+   * key of a provider.apiGateway.request.schemas entry. Each becomes a model.
+   */
+  private requestSchemas(raw: unknown, at: Path, route: Obj): Record<string, string> | undefined {
+    if (!isObject(raw)) {
+      this.error(at, 'schemas is a mapping of content types to schemas (or names of provider.apiGateway.request.schemas)')
+      return undefined
+    }
+    const out: Record<string, string> = {}
+    for (const [contentType, config] of Object.entries(raw)) {
+      const where = [...at, contentType]
+      if (typeof config === 'string') {
+        const name = this.providerSchemaModels().get(config)
+        if (name === undefined) {
+          this.error(where, `no schema "${config}" in provider.apiGateway.request.schemas`)
+          continue
+        }
+        out[contentType] = name
+        continue
+      }
+      if (!isObject(config)) {
+        this.error(where, 'a schema is a JSON Schema object, { schema, name, description }, or the name of a provider.apiGateway.request.schemas entry')
+        continue
+      }
+      const explicit = config.schema !== undefined
+      const schema = explicit ? config.schema : config
+      if (!isObject(schema)) {
+        this.error([...where, 'schema'], 'a schema is a JSON Schema object')
+        continue
+      }
+      if (explicit) this.rest(config, where, ['schema', 'name', 'description'])
+      const generated = modelNameFrom(`${String(route.path)} ${String(route.method).toLowerCase()} ${contentType} model`)
+      const name = this.addModel(explicit && typeof config.name === 'string' ? config.name : generated, schema, explicit && config.name !== undefined ? [...where, 'name'] : where)
+      if (name) out[contentType] = name
+    }
+    return Object.keys(out).length ? out : undefined
+  }
+
+  /** provider.apiGateway.request.schemas, each a model (read once): key → model name. */
+  private providerSchemaModels(): Map<string, string> {
+    if (this.providerSchemas) return this.providerSchemas
+    const names = new Map<string, string>()
+    this.providerSchemas = names
+    const ag = this.provider.apiGateway
+    const request = isObject(ag) ? ag.request : undefined
+    const at = ['provider', 'apiGateway', 'request']
+    if (request === undefined) return names
+    if (!isObject(request)) {
+      this.error(at, 'request is a mapping (schemas)')
+      return names
+    }
+    this.rest(request, at, ['schemas'])
+    if (request.schemas === undefined) return names
+    if (!isObject(request.schemas)) {
+      this.error([...at, 'schemas'], 'schemas is a mapping of names to schemas ({ schema, name, description } or a JSON Schema)')
+      return names
+    }
+    for (const [key, config] of Object.entries(request.schemas)) {
+      const where = [...at, 'schemas', key]
+      if (!isObject(config)) {
+        this.error(where, 'a schema is { schema, name, description } or a JSON Schema object')
+        continue
+      }
+      const explicit = config.schema !== undefined
+      const schema = explicit ? config.schema : config
+      if (!isObject(schema)) {
+        this.error([...where, 'schema'], 'a schema is a JSON Schema object')
+        continue
+      }
+      if (explicit) this.rest(config, where, ['schema', 'name', 'description'])
+      const given = explicit && typeof config.name === 'string' ? config.name : undefined
+      const name = this.addModel(given ?? modelNameFrom(key), schema, given !== undefined ? [...where, 'name'] : where)
+      if (name) names.set(key, name)
+    }
+    return names
+  }
+
+  /** Registers a model; AWS model names are letters and digits. */
+  private addModel(name: string, schema: Obj, at: Path): string | undefined {
+    if (!/^[A-Za-z0-9]{1,128}$/.test(name)) {
+      this.error(at, `"${name}" is not a model name (letters and digits, as on AWS)`)
+      return undefined
+    }
+    const prior = this.models.get(name)
+    if (prior && JSON.stringify(prior.schema) !== JSON.stringify(schema)) {
+      this.error(at, `model "${name}" is already defined differently at ${pathText(prior.at)}`)
+      return undefined
+    }
+    this.models.set(name, { schema, at })
+    return name
   }
 
   // ---- REST authorizers ----
@@ -819,7 +993,6 @@ class Importer {
     const at = ['provider', 'httpApi']
     if (!isObject(h)) return this.error(at, 'httpApi is a mapping (cors, authorizers, payload, ...)')
     this.rest(h, at, ['cors', 'authorizers', 'payload', 'name', 'id', 'disableDefaultEndpoint', 'metrics', 'useProviderTags', 'shouldStartNameWithService'])
-    if (h.cors !== undefined && h.cors !== false) this.warn([...at, 'cors'], 'CORS is not supported yet by Portico: preflight requests are not answered and no Access-Control-* headers are added')
     if (h.id !== undefined) this.error([...at, 'id'], 'an existing HTTP API (id) is not in this file: Portico serves the routes defined here only')
     if (h.disableDefaultEndpoint !== undefined) this.warn([...at, 'disableDefaultEndpoint'], 'not supported by Portico yet (ignored)')
     for (const key of ['metrics', 'useProviderTags']) if (h[key] !== undefined) this.warn([...at, key], 'deployment setting, not used by Portico (ignored)')
@@ -935,7 +1108,7 @@ class Importer {
       route.authorization = auth
     }
     if (throttle) route.throttle = throttle
-    this.httpRoutes.push({ route, at })
+    this.httpRoutes.push({ route, at, method: key === '$default' ? 'ANY' : (route.method as string) })
   }
 
   private httpAuthorization(raw: unknown, at: Path): Obj | 'AWS_IAM' | undefined {
@@ -1008,7 +1181,6 @@ class Importer {
     }
     if (ag.websocketApiId !== undefined) this.warn([...at, 'websocketApiId'], 'WebSocket APIs are not supported yet by Portico (ignored)')
     for (const key of ['disableDefaultEndpoint', 'minimumCompressionSize']) if (ag[key] !== undefined) this.warn([...at, key], 'not supported by Portico yet (ignored)')
-    if (ag.request !== undefined) this.warn([...at, 'request'], 'request validation is not supported yet: schemas are not checked')
     return ag
   }
 
@@ -1035,6 +1207,8 @@ class Importer {
     } else if (logs !== undefined) this.error(['provider', 'logs'], 'logs is a mapping (restApi, httpApi, ...)')
 
     const api: Obj = { name, type: 'REST', stages: [stage], routes: this.restRoutes.map((r) => r.route) }
+    if (this.models.size) api.models = Object.fromEntries([...this.models].map(([k, v]) => [k, v.schema]))
+    if (this.validated) api.requestValidators = { [this.validatorName()]: { validateRequestBody: true, validateRequestParameters: true } }
     if (this.restAuthorizers.size) api.authorizers = Object.fromEntries([...this.restAuthorizers].map(([k, v]) => [k, v.config]))
     if (ag.binaryMediaTypes !== undefined) api.binaryMediaTypes = ag.binaryMediaTypes
     if (ag.apiKeySourceType !== undefined) {
@@ -1269,6 +1443,38 @@ class Importer {
 
   // ---- HTTP API ----
 
+  /**
+   * provider.httpApi.cors: true (the framework's defaults: any origin, its header list, the
+   * routes' methods plus OPTIONS) or { allowedOrigins, allowedHeaders, allowedMethods,
+   * allowCredentials, exposedResponseHeaders, maxAge }.
+   */
+  private httpCors(raw: unknown, at: Path): Obj | undefined {
+    if (raw !== true && !isObject(raw)) {
+      this.error(at, 'cors is true or a mapping (allowedOrigins, allowedHeaders, allowedMethods, allowCredentials, exposedResponseHeaders, maxAge)')
+      return undefined
+    }
+    const c: Obj = raw === true ? {} : raw
+    if (raw !== true) this.rest(c, at, ['allowedOrigins', 'allowedHeaders', 'allowedMethods', 'allowCredentials', 'exposedResponseHeaders', 'maxAge'])
+    const list = (v: unknown) => (Array.isArray(v) ? v : [v])
+    const out: Obj = {
+      allowOrigins: c.allowedOrigins === undefined ? ['*'] : list(c.allowedOrigins),
+      allowHeaders: c.allowedHeaders === undefined ? [...DEFAULT_CORS_HEADERS] : list(c.allowedHeaders),
+    }
+    if (c.allowedMethods !== undefined) out.allowMethods = list(c.allowedMethods).map((m) => (typeof m === 'string' ? m.toUpperCase() : m))
+    else {
+      const methods = new Set(['OPTIONS'])
+      for (const r of this.httpRoutes) {
+        if (r.method === 'ANY') for (const m of HTTP_API_CORS_METHODS) methods.add(m)
+        else methods.add(r.method)
+      }
+      out.allowMethods = [...methods]
+    }
+    if (c.allowCredentials) out.allowCredentials = true
+    if (c.exposedResponseHeaders !== undefined) out.exposeHeaders = list(c.exposedResponseHeaders)
+    if (c.maxAge !== undefined) out.maxAge = c.maxAge
+    return out
+  }
+
   private httpApi(name: string, withRest: boolean): Obj {
     const api: Obj = { name, type: 'HTTP', routes: this.httpRoutes.map((r) => r.route) }
     if (withRest) {
@@ -1279,6 +1485,11 @@ class Importer {
       }
     }
     if (this.httpAuthorizers.size) api.authorizers = Object.fromEntries([...this.httpAuthorizers].map(([k, v]) => [k, v.config]))
+    const h = this.provider.httpApi
+    if (isObject(h) && h.cors !== undefined && h.cors !== false) {
+      const cors = this.httpCors(h.cors, ['provider', 'httpApi', 'cors'])
+      if (cors) api.cors = cors
+    }
     const logs = this.provider.logs
     if (isObject(logs) && logs.httpApi !== undefined) {
       const log = this.accessLog(logs.httpApi, ['provider', 'logs', 'httpApi'])

@@ -19,6 +19,10 @@ import type { ApiKeyConfig, AuthorizerConfig, IamCredentialConfig, PolicyDocumen
 import { compileTemplate, type PathTemplate } from '../core/path-template.ts'
 import { stableApiId } from '../core/ids.ts'
 import { resourcePath as resourcePathSchema } from './typedefs.ts'
+import type { HttpCorsConfig, RouteCorsConfig } from './cors-schema.ts'
+import type { ModelConfig, RequestValidatorConfig } from './validation-schema.ts'
+import { checkModels, compileRouteRequest, type CompiledRequestValidation } from './compile-request.ts'
+import { preflightPlans } from './compile-cors.ts'
 
 /** One problem in a config, with the path of the field at fault. */
 export interface ConfigIssue {
@@ -81,6 +85,10 @@ export interface CompiledRoute {
   caching: CompiledRouteCaching
   /** Method-level throttle; undefined when none. */
   throttle?: ThrottleConfig
+  /** REST request validation as declared: validator, parameters, body models. */
+  request: CompiledRequestValidation
+  /** OPTIONS routes made from REST `cors` with several origins: the ones the answer may echo. */
+  corsOrigins?: string[]
 }
 
 /** A usage plan with its API stages resolved to API ids. */
@@ -141,6 +149,12 @@ export interface CompiledApi {
   authorizers: Record<string, CompiledAuthorizer>
   apiKeySource: 'HEADER' | 'AUTHORIZER'
   resourcePolicy?: PolicyDocument
+  /** HTTP APIs: CORS configuration; undefined when none. */
+  cors?: HttpCorsConfig
+  /** REST: models declared in config (the built-in Empty and Error are implied). */
+  models: Record<string, ModelConfig>
+  /** REST: request validators by name. */
+  requestValidators: Record<string, RequestValidatorConfig>
   index: number
 }
 
@@ -259,8 +273,26 @@ function compileApi(
   })
 
   const authorizers = compileAuthorizers(api, functions, issues, at)
+  const id = api.id ?? stableApiId(api.name, 10)
+  if (api.type !== 'HTTP' && api.cors) {
+    issues.push({
+      path: at('cors'),
+      message:
+        api.type === 'REST'
+          ? 'REST APIs answer preflights with OPTIONS routes: set cors on the routes (as serverless.yml does on http events)'
+          : 'CORS configuration exists on HTTP APIs only (as on AWS)',
+    })
+  }
+  for (const key of ['models', 'requestValidators'] as const) {
+    if (api.type !== 'REST' && Object.keys(api[key]).length) issues.push({ path: at(key), message: 'request validation exists on REST APIs only (as on AWS)' })
+  }
+  if (api.type === 'REST') checkModels(id, api.models, issues, at)
+  if (api.cors?.allowCredentials && api.cors.allowOrigins.includes('*')) {
+    warnings.push(`API "${api.name}": cors.allowCredentials with allowOrigins "*" answers Access-Control-Allow-Origin: *, which browsers refuse for requests with credentials`)
+  }
   const seen = new Map<string, number>()
   const routes: CompiledRoute[] = []
+  const corsOf = new Map<CompiledRoute, RouteCorsConfig>()
   api.routes.forEach((r, i) => {
     const path = (...p: (string | number)[]) => at('routes', i, ...p)
     let method: string
@@ -338,6 +370,11 @@ function compileApi(
       apiKeyRequired: r.apiKeyRequired,
       caching: { keyParameters: [], perCaller: false },
       throttle: r.throttle,
+      request: compileRouteRequest(r, api, template?.paramNames ?? [], issues, path),
+    }
+    if (r.cors !== undefined) {
+      if (api.type !== 'REST') issues.push({ path: path('cors'), message: 'HTTP APIs configure CORS once per API (cors on the API), as on AWS' })
+      else corsOf.set(compiled, r.cors)
     }
     compiled.authorization = compileRouteAuthorization(r.authorization, authorizers, issues, path)
     compiled.caching = compileRouteCaching(r.caching, compiled, api, issues, warnings, path)
@@ -374,7 +411,10 @@ function compileApi(
     }
     routes.push(compiled)
   })
-  if (api.type === 'REST') checkSiblingVariables(routes, issues, at)
+  if (api.type === 'REST') {
+    checkSiblingVariables(routes, issues, at)
+    addPreflightRoutes(api, routes, corsOf, issues, at)
+  }
   for (const stage of stages) {
     for (const route of routes) {
       const i = route.integration
@@ -389,7 +429,7 @@ function compileApi(
   if (routes.length === 0 && api.routes.length === 0) warnings.push(`API "${api.name}" has no routes: every request will be rejected`)
 
   return {
-    id: api.id ?? stableApiId(api.name, 10),
+    id,
     name: api.name,
     type: api.type,
     basePath: api.basePath,
@@ -401,7 +441,47 @@ function compileApi(
     authorizers,
     apiKeySource: api.apiKeySource,
     resourcePolicy: api.resourcePolicy,
+    cors: api.type === 'HTTP' ? api.cors : undefined,
+    models: api.models,
+    requestValidators: api.requestValidators,
     index: apiIndex,
+  }
+}
+
+/**
+ * REST `cors`: an OPTIONS mock route per path (see compile-cors.ts), placed after the last
+ * route of its path so the route table reads in order.
+ */
+function addPreflightRoutes(
+  api: ApiConfig,
+  routes: CompiledRoute[],
+  corsOf: Map<CompiledRoute, RouteCorsConfig>,
+  issues: ConfigIssue[],
+  at: (...p: (string | number)[]) => (string | number)[],
+) {
+  const plans = preflightPlans(
+    routes.map((r) => ({ method: r.method, resourcePath: r.resourcePath, index: r.index, cors: corsOf.get(r) })),
+    issues,
+    at,
+  )
+  for (const plan of plans) {
+    const route: CompiledRoute = {
+      routeKey: `OPTIONS ${plan.path}`,
+      method: 'OPTIONS',
+      resourcePath: plan.path,
+      template: compileTemplate(plan.path),
+      integration: { type: 'mock', statusCode: 200, headers: plan.headers, body: '', timeoutMs: DEFAULT_TIMEOUT.REST },
+      payloadFormatVersion: '1.0',
+      resourceId: stableApiId(`${api.name}:${plan.path}`, 6),
+      index: plan.index,
+      authorization: 'NONE',
+      apiKeyRequired: false,
+      caching: { keyParameters: [], perCaller: false },
+      request: { parameters: [], models: {} },
+    }
+    if (plan.origins.length) route.corsOrigins = plan.origins
+    const last = routes.findLastIndex((r) => r.resourcePath === plan.path)
+    routes.splice(last + 1, 0, route)
   }
 }
 

@@ -13,6 +13,8 @@ import {
 } from './auth-schema.ts'
 import { cacheSettingsSchema, routeCachingSchema, stageCacheSchema } from './cache-schema.ts'
 import { storePolicySchema, throttleSchema, usagePlanSchema } from './usage-schema.ts'
+import { httpCorsSchema, routeCorsSchema } from './cors-schema.ts'
+import { modelName, modelSchema, requestModelsSchema, requestParametersSchema, requestValidatorSchema } from './validation-schema.ts'
 import { headerMap, resourcePath, routeMethod, stageName, stageVariables, timeoutMs } from './typedefs.ts'
 
 /** A Lambda function the gateway can invoke: a local module or a remote AWS function. */
@@ -119,6 +121,10 @@ export const routeSchema = z
     apiKeyRequired: z.boolean().default(false).describe('REST: require an x-api-key (403 Forbidden without a valid one).'),
     caching: routeCachingSchema.optional(),
     throttle: throttleSchema.optional().describe('Throttle of this route (method settings; serverless function-level throttle).'),
+    cors: routeCorsSchema.optional(),
+    requestValidator: z.string().min(1).max(1024).optional().describe('REST: name of one of the API\'s requestValidators that checks this route\'s requests.'),
+    requestParameters: requestParametersSchema.optional(),
+    requestModels: requestModelsSchema.optional(),
     description: z.string().optional().describe('Free text.'),
   })
   .describe('A route (REST: a method on a resource; HTTP API: a route key).')
@@ -157,7 +163,9 @@ export const gatewayResponseSchema = z
     body: z
       .string()
       .optional()
-      .describe('Body template (application/json). $context.error.messageString, $context.requestId, $stageVariables.x are substituted.'),
+      .describe(
+        'Body template (application/json). $context.error.messageString, $context.error.validationErrorString, $context.requestId, $stageVariables.x are substituted.',
+      ),
   })
   .describe('Override of one gateway response type (REST APIs only).')
 
@@ -200,6 +208,15 @@ export const apiSchema = z
       .partialRecord(z.enum(GATEWAY_RESPONSE_TYPES), gatewayResponseSchema)
       .default({})
       .describe('REST only: overrides of gateway responses per type (DEFAULT_4XX, DEFAULT_5XX, THROTTLED, ...).'),
+    cors: httpCorsSchema.optional(),
+    models: z
+      .record(modelName, modelSchema)
+      .default({})
+      .describe('REST: models (body schemas) by name, referenced by routes\' requestModels. Empty and Error exist unless redefined, as on AWS.'),
+    requestValidators: z
+      .record(z.string().min(1).max(1024), requestValidatorSchema)
+      .default({})
+      .describe('REST: request validators by name, referenced by routes\' requestValidator.'),
     description: z.string().optional().describe('Free text.'),
   })
   .describe('An API.')

@@ -247,18 +247,93 @@ describe('origin: model errors on the imported config point back into the docume
 
 describe('request validators', () => {
   const validators = { basic: { validateRequestBody: true, validateRequestParameters: false }, params: { validateRequestParameters: true } }
-  it('names each operation the document\'s default validator would guard', () => {
+  it('the document\'s validator applies to operations without their own', () => {
     const body = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Pet' } } } }
-    const { warnings } = importOpenApi(
+    const { config, warnings } = importOpenApi(
       doc(
         { '/a': { post: op(mock, { requestBody: body }), get: op(mock, { 'x-amazon-apigateway-request-validator': 'params' }) } },
         { 'x-amazon-apigateway-request-validators': validators, 'x-amazon-apigateway-request-validator': 'basic', components: { schemas: { Pet: { type: 'object' } } } },
       ),
     )
-    expect(warnings).toEqual([
-      'paths./a.post: request validator "basic" is not applied (request validation is not implemented yet): POST /a reaches its integration with its body unvalidated (model Pet)',
-      'paths./a.get.x-amazon-apigateway-request-validator: request validator "params" is not applied (request validation is not implemented yet): GET /a reaches its integration with its parameters unvalidated',
+    expect(warnings).toEqual([])
+    const api = config.apis[0]!
+    expect(api.routes!.map((r) => [r.method, r.requestValidator, r.requestModels])).toEqual([
+      ['POST', 'basic', { 'application/json': 'Pet' }],
+      ['GET', 'params', undefined],
     ])
+    expect(api.requestValidators).toEqual({ basic: { validateRequestBody: true, validateRequestParameters: false }, params: { validateRequestBody: false, validateRequestParameters: true } })
+    expect(api.models).toEqual({ Pet: { type: 'object' } })
+  })
+
+  it('parameters of the path item and the operation, inline bodies, renamed schemas', () => {
+    const { config, warnings } = importOpenApi(
+      doc(
+        {
+          '/a/{id}': {
+            parameters: [{ name: 'id', in: 'path', required: true }, { name: 'X-Trace', in: 'header', required: true }],
+            post: op(mock, {
+              parameters: [{ $ref: '#/components/parameters/Q' }, { name: 'X-Trace', in: 'header', required: false }, { name: 'c', in: 'cookie' }],
+              requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { pet: { $ref: '#/components/schemas/Pet_Input' } } } } } },
+            }),
+          },
+        },
+        {
+          'x-amazon-apigateway-request-validators': validators,
+          components: { parameters: { Q: { name: 'q', in: 'query', required: true } }, schemas: { Pet_Input: { type: 'object' } } },
+        },
+      ),
+    )
+    expect(warnings).toEqual([
+      'components.schemas.Pet_Input: imported as model "PetInput" (API Gateway model names are letters and digits)',
+      'paths./a/{id}.post.parameters[2]: cookie parameters are not request parameters of API Gateway; ignored',
+    ])
+    const api = config.apis[0]!
+    expect(api.routes![0]).toMatchObject({
+      requestParameters: { 'method.request.path.id': true, 'method.request.header.X-Trace': false, 'method.request.querystring.q': true },
+      requestModels: { 'application/json': 'AIdVarPostApplicationJsonBody' },
+    })
+    expect(api.models).toEqual({
+      PetInput: { type: 'object' },
+      AIdVarPostApplicationJsonBody: { type: 'object', properties: { pet: { $ref: '#/components/schemas/PetInput' } } },
+    })
+  })
+
+  it('HTTP APIs have no request validation: validators are warned about, schemas and parameters are documentation', () => {
+    const { config, warnings } = importOpenApi(
+      doc(
+        { '/a': { post: op(mock, { 'x-amazon-apigateway-request-validator': 'basic', parameters: [{ name: 'q', in: 'query', required: true }] }) } },
+        { 'x-amazon-apigateway-request-validators': validators, components: { schemas: { Pet: { type: 'object' } } } },
+      ),
+      { type: 'HTTP' },
+    )
+    expect(warnings).toEqual([
+      'x-amazon-apigateway-request-validators: request validation exists on REST APIs only (as on AWS); ignored',
+      'paths./a.post.x-amazon-apigateway-request-validator: request validation exists on REST APIs only (as on AWS); ignored',
+    ])
+    expect(config.apis[0]!.models).toBeUndefined()
+    expect(config.apis[0]!.routes![0]!.requestParameters).toBeUndefined()
+  })
+
+  it('x-amazon-apigateway-cors on a REST API is warned about', () => {
+    const { warnings } = importOpenApi(doc({ '/a': { get: op(mock) } }, { 'x-amazon-apigateway-cors': { allowOrigins: ['*'] } }), { type: 'REST' })
+    expect(warnings).toEqual([
+      'x-amazon-apigateway-cors: x-amazon-apigateway-cors configures HTTP APIs; REST APIs answer preflights with OPTIONS methods (mock integrations); ignored',
+    ])
+  })
+
+  it('a model problem is reported at its place in the document', async () => {
+    const text = JSON.stringify(
+      doc({ '/a': { get: op(mock) } }, { components: { schemas: { Pet: { type: 'object', properties: { owner: { $ref: '#/components/schemas/Owner' } } } } } }),
+    )
+    const { config, origin } = importOpenApi(JSON.parse(text))
+    try {
+      loadModel(config)
+      expect.unreachable()
+    } catch (e) {
+      const issue = (e as ConfigError).issues[0]!
+      expect(issue.message).toBe('no model "Owner" (models: Empty, Error, Pet)')
+      expect(origin(issue.path)).toEqual(['components', 'schemas', 'Pet', 'properties', 'owner', '$ref'])
+    }
   })
   it('an unknown validator is an error, said once', () => {
     expect(issues(doc({ '/a': { get: op(mock), post: op(mock) } }, { 'x-amazon-apigateway-request-validator': 'strict' }))).toEqual([

@@ -172,9 +172,20 @@ describe('PetStore (mock integrations, OpenAPI 3.1 JSON)', () => {
         },
       },
       // {"statusCode": 201} selects the 2\d{2} response, not default.
-      { method: 'POST', path: '/pets', integration: { type: 'mock', statusCode: 201, body: '{"pet": {"type": "dog", "price": 249.99}, "message": "success"}' } },
+      // The body's schema is a model; without a validator nothing checks it, as on AWS.
+      {
+        method: 'POST',
+        path: '/pets',
+        integration: { type: 'mock', statusCode: 201, body: '{"pet": {"type": "dog", "price": 249.99}, "message": "success"}' },
+        requestModels: { 'application/json': 'NewPet' },
+      },
       // No request template: the default response.
-      { method: 'GET', path: '/pets/{petId}', integration: { type: 'mock', statusCode: 200, body: '{"id": 1, "type": "dog", "price": 249.99}' } },
+      {
+        method: 'GET',
+        path: '/pets/{petId}',
+        integration: { type: 'mock', statusCode: 200, body: '{"id": 1, "type": "dog", "price": 249.99}' },
+        requestParameters: { 'method.request.path.petId': true },
+      },
     ])
     const { app } = makeGateway(config)
     const list = await app.request('/prod/pets')

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
+import { z } from 'zod'
 import { importOpenApi, type OpenApiImportOptions } from '../../../src/importers/openapi.ts'
 import { exportOpenApi, exportOpenApiDocument } from '../../../src/exporters/openapi.ts'
 import { exportCommand } from '../../../src/exporters/cli.ts'
@@ -95,6 +96,137 @@ describe('exporting a native config', () => {
     expect(http.omitted[0]).toBe('basePath /v2 (where Portico mounts the API)')
     expect((http.document as any).servers[0].variables.basePath).toEqual({ default: '' })
     expect(importOpenApi(http.document).config.apis[0]!.type).toBe('HTTP')
+  })
+})
+
+describe('CORS and request validation round trip', () => {
+  const fn = { type: 'lambda', function: 'orders' }
+  const functions = { orders: { handler: 'handlers.orders' } }
+  const mapping = { lambdaMapping: { orders: 'handlers.orders' } }
+
+  it('HTTP API cors: x-amazon-apigateway-cors out and back', () => {
+    const cors = { allowOrigins: ['https://a.test', 'https://*'], allowCredentials: true, exposeHeaders: ['x-id'], maxAge: 600, allowMethods: ['GET', '*'], allowHeaders: ['authorization'] }
+    const first = load({ functions, apis: [{ name: 'h', type: 'HTTP', cors, routes: [{ route: 'GET /o', integration: { ...fn, payloadFormatVersion: '2.0' } }] }] })
+    const doc = exportOpenApi(first) as any
+    expect(doc['x-amazon-apigateway-cors']).toEqual(cors)
+    const again = importOpenApi(doc, mapping)
+    expect(again.warnings).toEqual([])
+    const second = load(again.config)
+    expect(second.apis[0]!.cors).toEqual(first.apis[0]!.cors)
+    expect(exportOpenApi(second)).toEqual(doc)
+  })
+
+  it('REST models, validators, parameters and body models: the same model back, as AWS exports them', () => {
+    const config = {
+      functions,
+      apis: [
+        {
+          name: 'r',
+          type: 'REST',
+          models: {
+            Order: { type: 'object', required: ['item'], properties: { item: { type: 'string' }, ship: { $ref: 'Address' }, bill: { $ref: 'https://apigateway.amazonaws.com/restapis/x/models/Address' } } },
+            Address: { type: 'object', required: ['city'] },
+          },
+          requestValidators: { all: { validateRequestBody: true, validateRequestParameters: true }, params: { validateRequestParameters: true } },
+          routes: [
+            {
+              method: 'POST',
+              path: '/orders/{id}',
+              integration: fn,
+              requestValidator: 'all',
+              requestParameters: { 'method.request.path.id': true, 'method.request.querystring.q': true, 'method.request.header.X-Trace': false },
+              requestModels: { 'application/json': 'Order', $default: 'Empty' },
+            },
+            { method: 'GET', path: '/orders', integration: fn, requestValidator: 'params' },
+          ],
+        },
+      ],
+    }
+    const first = load(config)
+    const doc = exportOpenApi(first) as any
+    expect(doc['x-amazon-apigateway-request-validators']).toEqual({
+      all: { validateRequestBody: true, validateRequestParameters: true },
+      params: { validateRequestBody: false, validateRequestParameters: true },
+    })
+    // References between models are written as OpenAPI's, as API Gateway exports them.
+    expect(doc.components.schemas.Order.properties.ship).toEqual({ $ref: '#/components/schemas/Address' })
+    expect(doc.components.schemas.Order.properties.bill).toEqual({ $ref: '#/components/schemas/Address' })
+    const post = doc.paths['/orders/{id}'].post
+    expect(post['x-amazon-apigateway-request-validator']).toBe('all')
+    expect(post.parameters).toEqual([
+      { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+      { name: 'q', in: 'query', required: true, schema: { type: 'string' } },
+      { name: 'X-Trace', in: 'header', required: false, schema: { type: 'string' } },
+    ])
+    expect(post.requestBody).toEqual({ content: { 'application/json': { schema: { $ref: '#/components/schemas/Order' } }, $default: { schema: { $ref: '#/components/schemas/Empty' } } } })
+
+    const again = importOpenApi(doc, mapping)
+    expect(again.warnings).toEqual([])
+    const second = load(again.config)
+    const strip = (m: typeof first) => m.apis[0]!.routes.map((r) => ({ key: r.routeKey, request: r.request }))
+    expect(strip(second)).toEqual(strip(first))
+    expect(second.apis[0]!.requestValidators).toEqual(first.apis[0]!.requestValidators)
+    // The imported document's models say the same, in OpenAPI's reference form; a third pass is a fixed point.
+    const third = load(importOpenApi(exportOpenApi(second), mapping).config)
+    expect(third).toEqual(second)
+    expect(exportOpenApi(third)).toEqual(exportOpenApi(second))
+  })
+
+  it('the imported export validates as the original did', async () => {
+    const config = {
+      functions,
+      apis: [
+        {
+          name: 'r',
+          type: 'REST',
+          models: { Order: { type: 'object', required: ['item'], properties: { ship: { $ref: 'Address' } } }, Address: { type: 'object', required: ['city'] } },
+          requestValidators: { all: { validateRequestBody: true, validateRequestParameters: true } },
+          routes: [{ method: 'POST', path: '/orders', integration: fn, requestValidator: 'all', requestParameters: { 'method.request.querystring.q': true }, requestModels: { 'application/json': 'Order' } }],
+        },
+      ],
+    }
+    const exported = importOpenApi(exportOpenApi(load(config)), mapping).config
+    for (const c of [config, exported]) {
+      const { app } = makeGateway(c, { baseDir: OPENAPI_FIXTURES })
+      const post = (q: string, body: string) => app.request(`/prod/orders${q}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      expect(await (await post('', '{"item":1}')).text()).toBe('{"message": "Missing required request parameters: [q]"}')
+      expect((await post('?q=1', '{"item":1,"ship":{}}')).status).toBe(400)
+      expect((await post('?q=1', '{"item":1,"ship":{"city":"x"}}')).status).toBe(200)
+    }
+  })
+
+  it('REST cors: exported as the OPTIONS mock it is, which imports back and answers the same', async () => {
+    const config = { functions, apis: [{ name: 'r', type: 'REST', routes: [{ method: 'GET', path: '/o', integration: fn, cors: { origin: 'https://a.test', maxAge: 60 } }] }] }
+    const first = load(config)
+    const { document, omitted } = exportOpenApiDocument(first)
+    expect(omitted.filter((o) => o.includes('Access-Control'))).toEqual([])
+    const options = (document as any).paths['/o'].options['x-amazon-apigateway-integration']
+    expect(options.type).toBe('mock')
+    expect(options.responses.default.responseParameters).toEqual({
+      'method.response.header.Access-Control-Allow-Origin': "'https://a.test'",
+      'method.response.header.Access-Control-Allow-Headers': "'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent,X-Amzn-Trace-Id'",
+      'method.response.header.Access-Control-Allow-Methods': "'OPTIONS,GET'",
+      'method.response.header.Access-Control-Max-Age': "'60'",
+    })
+    const again = importOpenApi(document, mapping)
+    expect(again.warnings).toEqual([])
+    const answers = async (c: unknown) => {
+      const { app } = makeGateway(c, { baseDir: OPENAPI_FIXTURES })
+      const res = await app.request('/prod/o', { method: 'OPTIONS', headers: { Origin: 'https://a.test', 'Access-Control-Request-Method': 'GET' } })
+      return [res.status, [...res.headers].filter(([k]) => k.startsWith('access-control-'))]
+    }
+    expect(await answers(again.config)).toEqual(await answers(config))
+    // Several origins need VTL on AWS: the export says what it leaves out.
+    const several = exportOpenApiDocument(load({ functions, apis: [{ name: 'r', type: 'REST', routes: [{ method: 'GET', path: '/o', integration: fn, cors: { origins: ['https://a.test', 'https://b.test'] } }] }] }))
+    expect(several.omitted).toContain('route "OPTIONS /o": Access-Control-Allow-Origin chosen among https://a.test, https://b.test (exported as the first; API Gateway needs a VTL template to choose)')
+  })
+
+  it('a zod model is exported as the JSON Schema zod derives, said in what is left out', () => {
+    const Order = z.object({ item: z.string(), quantity: z.number().int().min(1) })
+    const model = load({ functions, apis: [{ name: 'r', type: 'REST', models: { Order }, routes: [{ method: 'POST', path: '/o', integration: fn }] }] })
+    const { document, omitted } = exportOpenApiDocument(model)
+    expect((document as any).components.schemas.Order).toMatchObject({ type: 'object', required: ['item', 'quantity'], properties: { item: { type: 'string' }, quantity: { type: 'integer', minimum: 1 } } })
+    expect(omitted).toContain('model "Order": a zod schema, exported as the JSON Schema zod derives from it (refinements and transforms are not in it)')
   })
 })
 

@@ -56,7 +56,6 @@ describe('a REST API with a TOKEN authorizer, API keys, IAM and Cognito', () => 
       `x-amazon-apigateway-gateway-responses.UNAUTHORIZED.responseParameters.gatewayresponse.header.X-Origin: only static values ('...') are supported; "method.request.header.Origin" is ignored`,
       'components.securitySchemes.token-auth.x-amazon-apigateway-authorizer.authorizerCredentials: Portico invokes authorizers with its own AWS credentials (environment); ignored',
       'paths./orders.get.x-amazon-apigateway-integration.contentHandling: payload conversion is not supported; ignored',
-      'paths./orders.post.x-amazon-apigateway-request-validator: request validator "full" is not applied (request validation is not implemented yet): POST /orders reaches its integration with its body and parameters unvalidated (model NewOrder)',
       'components.x-amazon-apigateway-integrations.orders.passthroughBehavior: proxy integrations pass every request through; ignored',
     ])
   })
@@ -132,7 +131,7 @@ describe('a REST API with a TOKEN authorizer, API keys, IAM and Cognito', () => 
 describe('an HTTP API (inferred from payloadFormatVersion)', () => {
   const mapping = { items: 'handlers.items', teamAuth: 'handlers.teamAuth' }
 
-  it('imports JWT and simple-response Lambda authorizers, x-amazon-apigateway-auth and $default, and warns about CORS', () => {
+  it('imports JWT and simple-response Lambda authorizers, x-amazon-apigateway-auth, $default and CORS', () => {
     const { config, warnings } = importOpenApi(fixture('http-api.yaml'), { lambdaMapping: mapping })
     expect(config).toEqual({
       functions: { items: { handler: 'handlers.items' }, teamAuth: { handler: 'handlers.teamAuth' } },
@@ -141,6 +140,7 @@ describe('an HTTP API (inferred from payloadFormatVersion)', () => {
           name: 'items',
           type: 'HTTP',
           stages: [{ name: '$default' }],
+          cors: { allowOrigins: ['https://www.example.com'], allowMethods: ['GET', 'POST'] },
           authorizers: {
             team: {
               type: 'request',
@@ -167,9 +167,20 @@ describe('an HTTP API (inferred from payloadFormatVersion)', () => {
         },
       ],
     })
-    expect(warnings).toEqual([
-      'x-amazon-apigateway-cors: CORS configuration is not supported by Portico yet; ignored: preflight requests get no CORS answer and responses no CORS headers',
-    ])
+    expect(warnings).toEqual([])
+  })
+
+  it('answers preflights from x-amazon-apigateway-cors, before the authorizer', async () => {
+    const { config } = importOpenApi(fixture('http-api.yaml'), { lambdaMapping: mapping })
+    const { app } = makeGateway(config, { baseDir: OPENAPI_FIXTURES })
+    calls.length = 0
+    const res = await app.request('/items', { method: 'OPTIONS', headers: { Origin: 'https://www.example.com', 'Access-Control-Request-Method': 'GET' } })
+    expect(res.status).toBe(204)
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://www.example.com')
+    expect(res.headers.get('access-control-allow-methods')).toBe('GET,POST')
+    expect(calls).toEqual([])
+    const ok = await app.request('/items', { headers: { 'x-team': 'core', Origin: 'https://www.example.com' } })
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://www.example.com')
   })
 
   it('serves the routes: the simple-response authorizer guards /items, $default catches the rest', async () => {

@@ -119,16 +119,31 @@ describe('HTTP API - Serverless Framework (Example Configuration)', () => {
 })
 
 describe('Creating APIs: Integration with Lambda', () => {
-  it('loads with CORS and the missing IAM identities reported', async () => {
+  it('loads with the missing IAM identities reported; cors: true becomes an OPTIONS route', async () => {
     const gw = await serveFixture('guide-creating-apis.yml')
-    expect(gw.importWarnings).toEqual([
-      'functions.getUser.events[0].http.cors: CORS is not supported yet by Portico: no OPTIONS preflight route and no Access-Control-* headers are added',
-    ])
+    expect(gw.importWarnings).toEqual([])
     expect(gw.loadWarnings).toEqual(['AWS_IAM routes exist but iam.credentials is empty: every signed request will be refused'])
     expect(gw.model.apis[0]!.routes.map((r) => [r.routeKey, r.authorization])).toEqual([
       ['GET /users/{id}', 'AWS_IAM'],
+      ['OPTIONS /users/{id}', 'NONE'],
       ['POST /users', 'NONE'],
     ])
+  })
+
+  it('answers the browser\'s preflight without a signature, as the framework\'s MOCK does', async () => {
+    const gw = await serveFixture('guide-creating-apis.yml')
+    const res = await gw.app.request(`${BASE}/dev/users/1`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization,x-amz-date' },
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(res.headers.get('access-control-allow-methods')).toBe('OPTIONS,GET')
+    expect(res.headers.get('access-control-allow-headers')).toBe('Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent,X-Amzn-Trace-Id')
+    // POST /users has no cors: its preflight finds no OPTIONS method, as on AWS.
+    const post = await gw.app.request(`${BASE}/dev/users`, { method: 'OPTIONS', headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'POST' } })
+    expect(post.status).toBe(403)
+    expect(await post.json()).toEqual({ message: 'Missing Authentication Token' })
   })
 
   it('refuses an unsigned GET and creates a user with POST', async () => {
@@ -161,9 +176,7 @@ describe('Creating APIs: Integration with Lambda', () => {
     }
     const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
     const { config, warnings } = importServerless(doc, { env: {} })
-    expect(warnings).toEqual([
-      'functions.getUser.events[0].http.cors: CORS is not supported yet by Portico: no OPTIONS preflight route and no Access-Control-* headers are added',
-    ])
+    expect(warnings).toEqual([])
     const gw = makeGateway(config, { baseDir: SLS, deps: { env: { ALICE_SECRET: secret } }, gateway: { features: builtinFeatures } })
     expect(gw.warnings).toEqual([])
     const client = new AwsClient({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: secret, service: 'execute-api', region: 'us-east-1' })
@@ -172,6 +185,8 @@ describe('Creating APIs: Integration with Lambda', () => {
     const res = await gw.app.request(signed)
     expect(res.status).toBe(200)
     expect(await res.json()).toMatchObject({ user_id: '9', userArn: 'arn:aws:iam::123456789012:user/alice' })
+    // The guide's handler sets its own CORS header; API Gateway adds none to proxy answers.
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
   })
 })
 

@@ -106,8 +106,8 @@ describe('REST events', () => {
     expect((await ok.json()).authorizer).toMatchObject({ principalId: 'ada' })
   })
 
-  it('request parameters: required path parameters are routing; querystrings and headers are warned about', () => {
-    const { warnings } = imp(
+  it('request parameters: declared on the route, with the framework\'s validator when one is required', () => {
+    const { config, warnings } = imp(
       svc({
         a: get([
           {
@@ -120,11 +120,126 @@ describe('REST events', () => {
         ]),
       }),
     )
-    expect(warnings).toEqual([
-      'functions.a.events[0].http.request.parameters.paths.other: {other} is not a path parameter of this route (ignored)',
-      'functions.a.events[0].http.request.parameters.querystrings.q: request validation is not supported yet: this required parameter is not enforced',
-      'functions.a.events[0].http.request.parameters.headers.X-Trace: request validation is not supported yet: this required parameter is not enforced',
+    expect(warnings).toEqual(['functions.a.events[0].http.request.parameters.paths.other: {other} is not a path parameter of this route (ignored)'])
+    const api = config.apis[0]
+    expect(api.routes[0]).toMatchObject({
+      requestValidator: 'users-dev | Validate request body and querystring parameters',
+      requestParameters: { 'method.request.querystring.q': true, 'method.request.querystring.optional': false, 'method.request.path.id': true, 'method.request.header.X-Trace': true },
+    })
+    expect(api.requestValidators).toEqual({ 'users-dev | Validate request body and querystring parameters': { validateRequestBody: true, validateRequestParameters: true } })
+  })
+
+  it('request parameters: an object without required is required (the framework\'s rule); none required, no validator', () => {
+    const one = imp(svc({ a: get([{ http: { path: 'u', method: 'get', request: { parameters: { headers: { 'X-A': { mappedFrom: 'x' } } } } } }]) }))
+    expect(one.config.apis[0].routes[0].requestParameters).toEqual({ 'method.request.header.X-A': true })
+    expect(one.warnings).toEqual(['functions.a.events[0].http.request.parameters.headers.X-A.mappedFrom: parameter mappings apply to non-proxy integrations, which are not supported yet (ignored)'])
+    const none = imp(svc({ a: get([{ http: { path: 'u', method: 'get', request: { parameters: { querystrings: { q: false } } } } }]) }))
+    expect(none.config.apis[0].routes[0].requestValidator).toBeUndefined()
+    expect(none.config.apis[0].requestValidators).toBeUndefined()
+  })
+
+  it('request schemas: inline (named or not), the older `schema`, and provider schemas by key, served', async () => {
+    const order = { type: 'object', required: ['sku'], properties: { sku: { type: 'string' }, ship: { $ref: 'Address' } } }
+    const doc = svc(
+      {
+        a: get([
+          { http: { path: 'orders', method: 'post', request: { schemas: { 'application/json': order } } } },
+          { http: { path: 'orders/{id}', method: 'put', request: { schemas: { 'application/json': { schema: order, name: 'PutOrder', description: 'An order' }, 'text/plain': 'note-text' } } } },
+          { http: { path: 'legacy', method: 'post', request: { schema: { 'application/json': 'note-text' } } } },
+        ]),
+      },
+      {
+        apiGateway: {
+          request: {
+            schemas: {
+              'note-text': { type: 'string', maxLength: 4 },
+              address: { name: 'Address', schema: { type: 'object', required: ['city'] }, description: 'where' },
+            },
+          },
+        },
+      },
+    )
+    const { config, warnings } = imp(doc)
+    expect(warnings).toEqual([])
+    const api = config.apis[0]
+    expect(Object.keys(api.models)).toEqual(['NoteText', 'Address', 'OrdersPostApplicationJsonModel', 'PutOrder'])
+    expect(api.routes.map((r: Doc) => r.requestModels)).toEqual([
+      { 'application/json': 'OrdersPostApplicationJsonModel' },
+      { 'application/json': 'PutOrder', 'text/plain': 'NoteText' },
+      { 'application/json': 'NoteText' },
     ])
+    const gw = serve(doc)
+    const post = (path: string, body: string, type = 'application/json', method = 'POST') =>
+      gw.app.request(`${BASE}/dev/${path}`, { method, headers: { 'content-type': type }, body })
+    expect((await post('orders', '{"sku":"a"}')).status).toBe(200)
+    expect((await post('orders', '{"sku":"a","ship":{}}')).status).toBe(400)
+    expect((await post('orders', '{"sku":"a","ship":{"city":"Lyon"}}')).status).toBe(200)
+    expect((await post('orders/1', '"long text"', 'text/plain', 'PUT')).status).toBe(400)
+    expect((await post('legacy', '"ok"')).status).toBe(200)
+  })
+
+  it('request schemas: unknown provider schema names and bad model names are errors', () => {
+    const bad = (request: Doc, provider: Doc = {}) => {
+      try {
+        imp(svc({ a: get([{ http: { path: 'o', method: 'post', request } }]) }, provider))
+      } catch (e) {
+        return (e as { issues: unknown[] }).issues
+      }
+      return []
+    }
+    expect(bad({ schemas: { 'application/json': 'nope' } })).toEqual([
+      { path: ['functions', 'a', 'events', 0, 'http', 'request', 'schemas', 'application/json'], message: 'no schema "nope" in provider.apiGateway.request.schemas' },
+    ])
+    expect(bad({ schemas: { 'application/json': { schema: { type: 'object' }, name: 'my-model' } } })).toEqual([
+      { path: ['functions', 'a', 'events', 0, 'http', 'request', 'schemas', 'application/json', 'name'], message: '"my-model" is not a model name (letters and digits, as on AWS)' },
+    ])
+  })
+
+  it('cors on http events: true or the framework\'s object, served as an OPTIONS route', async () => {
+    const doc = svc({
+      a: get([
+        { http: { path: 'users/{id}', method: 'get', cors: true } },
+        { http: { path: 'users/{id}', method: 'put', cors: { origins: ['https://a.test', 'https://b.test'], headers: 'X-Custom', allowCredentials: 1, maxAge: 86400, cacheControl: 'max-age=600' } } },
+      ]),
+    })
+    const { config, warnings } = imp(doc)
+    expect(warnings).toEqual([])
+    expect(config.apis[0].routes.map((r: Doc) => r.cors)).toEqual([
+      true,
+      { origins: ['https://a.test', 'https://b.test'], headers: ['X-Custom'], allowCredentials: true, maxAge: 86400, cacheControl: 'max-age=600' },
+    ])
+    const gw = serve(doc)
+    expect(gw.model.apis[0]!.routes.map((r) => r.routeKey)).toEqual(['GET /users/{id}', 'PUT /users/{id}', 'OPTIONS /users/{id}'])
+    const res = await gw.app.request(`${BASE}/dev/users/1`, { method: 'OPTIONS', headers: { Origin: 'https://b.test', 'Access-Control-Request-Method': 'PUT' } })
+    expect(res.status).toBe(200)
+    expect(Object.fromEntries([...res.headers].filter(([k]) => k.startsWith('access-control-') || k === 'cache-control'))).toEqual({
+      'access-control-allow-origin': 'https://b.test',
+      'access-control-allow-headers': 'X-Custom,Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent,X-Amzn-Trace-Id',
+      'access-control-allow-methods': 'OPTIONS,PUT,GET',
+      'access-control-allow-credentials': 'true',
+      'access-control-max-age': '86400',
+      'cache-control': 'max-age=600',
+    })
+    expect(() => imp(svc({ a: get([{ http: { path: 'u', method: 'get', cors: 'yes' } }]) }))).toThrow(/http\.cors: cors is true, or a mapping/)
+  })
+
+  it('provider.httpApi.cors: the framework\'s object, methods filled in from the routes when not given', () => {
+    const events = [{ httpApi: 'GET /a' }, { httpApi: 'DELETE /a' }]
+    const filled = imp(svc({ a: get(events) }, { httpApi: { cors: { allowedOrigins: 'https://a.test', allowCredentials: true, exposedResponseHeaders: ['X-Id'], maxAge: 60 } } }))
+    expect(filled.warnings).toEqual([])
+    expect(filled.config.apis[0].cors).toEqual({
+      allowOrigins: ['https://a.test'],
+      allowHeaders: ['Content-Type', 'X-Amz-Date', 'Authorization', 'X-Api-Key', 'X-Amz-Security-Token', 'X-Amz-User-Agent', 'X-Amzn-Trace-Id'],
+      allowMethods: ['OPTIONS', 'GET', 'DELETE'],
+      allowCredentials: true,
+      exposeHeaders: ['X-Id'],
+      maxAge: 60,
+    })
+    const given = imp(svc({ a: get([{ httpApi: '*' }]) }, { httpApi: { cors: { allowedMethods: ['get', 'post'], allowedHeaders: ['X-A'], shiny: 1 } } }))
+    expect(given.config.apis[0].cors).toEqual({ allowOrigins: ['*'], allowHeaders: ['X-A'], allowMethods: ['GET', 'POST'] })
+    expect(given.warnings).toEqual(['provider.httpApi.cors.shiny: not supported by Portico yet (ignored)'])
+    const any = imp(svc({ a: get([{ httpApi: '*' }]) }, { httpApi: { cors: true } }))
+    expect(any.config.apis[0].cors.allowMethods).toEqual(['OPTIONS', 'GET', 'POST', 'PUT', 'PATCH', 'HEAD', 'DELETE'])
   })
 
   it('templates, responses and unknown keys are warned about with their paths', () => {
@@ -137,7 +252,7 @@ describe('REST events', () => {
                 http: {
                   path: 'users',
                   method: 'post',
-                  cors: { origin: '*' },
+                  cors: { origin: '*', shiny: true },
                   async: true,
                   timeout: 10,
                   request: { template: { 'application/json': '{"id": "$input.params(\'id\')"}' }, passThrough: 'NEVER', contentHandling: 'CONVERT_TO_TEXT' },
@@ -164,8 +279,8 @@ describe('REST events', () => {
       'functions.a.layers: deployment setting, not used by Portico (ignored)',
       'functions.a.onStart: not supported by Portico yet (ignored)',
       'functions.a.events[0].http.timeout: not supported by Portico yet (ignored)',
-      'functions.a.events[0].http.cors: CORS is not supported yet by Portico: no OPTIONS preflight route and no Access-Control-* headers are added',
       'functions.a.events[0].http.async: asynchronous invocation applies to non-proxy integrations and is not supported yet (ignored)',
+      'functions.a.events[0].http.cors.shiny: not supported by Portico yet (ignored)',
       'functions.a.events[0].http.request.template: request templates are not supported yet (AWS applies them to non-proxy integrations only)',
       'functions.a.events[0].http.request.passThrough: passthrough behaviour applies to mapping templates, which are not supported yet (ignored)',
       'functions.a.events[0].http.request.contentHandling: content handling conversions are not supported yet (ignored)',

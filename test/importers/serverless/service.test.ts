@@ -54,9 +54,6 @@ const WARNINGS = [
   'plugins: plugins are not run by Portico (ignored): serverless-offline',
   'resources: deployment setting, not used by Portico (ignored)',
   'provider.iam: deployment setting, not used by Portico (ignored)',
-  'provider.httpApi.cors: CORS is not supported yet by Portico: preflight requests are not answered and no Access-Control-* headers are added',
-  'functions.getProduct.events[0].http.request.parameters.querystrings.currency: request validation is not supported yet: this required parameter is not enforced',
-  'functions.createOrder.events[0].http.request.schemas: request validation is not supported yet: bodies are not checked against the schema',
   'functions.me.reservedConcurrency: deployment setting, not used by Portico (ignored)',
   'functions.thumbnails.events[0].s3: s3 events are not served by Portico (only http and httpApi events are)',
   'provider.httpApi: the service has http (REST) and httpApi events, which AWS serves on two hosts: Portico serves the REST API at /dev/... and the HTTP API under /http (custom.portico.httpApiBasePath changes it)',
@@ -150,6 +147,40 @@ describe('shop.yml: serving', () => {
     expect(await http.json()).toMatchObject({ version: '2.0' })
     const one = await gw.app.request(`${BASE}/dev/products/p9?currency=EUR`)
     expect(await one.json()).toEqual({ id: 'p9', currency: 'EUR' })
+  })
+
+  it('validates requests as the framework\'s validator does: the required currency, the order schema', async () => {
+    const gw = await shop()
+    const noCurrency = await gw.app.request(`${BASE}/dev/products/p9`)
+    expect(noCurrency.status).toBe(400)
+    expect(await noCurrency.text()).toBe('{"message": "Missing required request parameters: [currency]"}')
+    const order = (body: string) =>
+      gw.app.request(`${BASE}/dev/orders`, { method: 'POST', headers: { Authorization: 'allow-ada', 'x-api-key': PAID, 'content-type': 'application/json' }, body })
+    const invalid = await order('{"quantity": 1}')
+    expect(invalid.status).toBe(400)
+    expect(await invalid.text()).toBe('{"message": "Invalid request body"}')
+    expect((await order('{"sku": "p1"}')).status).toBe(201)
+    // The model and the validator, as the framework names them.
+    const rest = gw.model.apis[0]!
+    expect(Object.keys(rest.requestValidators)).toEqual(['shop-dev | Validate request body and querystring parameters'])
+    expect(rest.models).toEqual({ OrdersPostApplicationJsonModel: { type: 'object', required: ['sku'] } })
+  })
+
+  it('HTTP API CORS (cors: true): preflights answered with the framework\'s defaults', async () => {
+    const gw = await shop()
+    const res = await gw.app.request(`${BASE}/http/orders`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://shop.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization' },
+    })
+    expect(res.status).toBe(204)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(res.headers.get('access-control-allow-methods')).toBe('OPTIONS,GET,POST')
+    expect(res.headers.get('access-control-allow-headers')).toBe('Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent,X-Amzn-Trace-Id')
+    const get = await gw.app.request(`${BASE}/http/products`, { headers: { Origin: 'https://shop.example' } })
+    expect(get.headers.get('access-control-allow-origin')).toBe('*')
+    // The REST API has no CORS: its preflight finds no OPTIONS method.
+    const rest = await gw.app.request(`${BASE}/dev/products`, { method: 'OPTIONS', headers: { Origin: 'https://shop.example', 'Access-Control-Request-Method': 'GET' } })
+    expect(rest.status).toBe(403)
   })
 
   it('orders need the token authorizer and an API key, in that order', async () => {
