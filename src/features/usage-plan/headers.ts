@@ -53,6 +53,19 @@ export function retryAfterSeconds(ms: number): number {
   return Math.max(1, ceilSeconds(ms))
 }
 
+// A level's policy item depends on its (config-held) limit only: written once per limit.
+const policyItems = new WeakMap<object, { name: string; text: string }>()
+
+/** `"name";q=burst;w=window` for a token bucket level. */
+function policyItem(name: string, limit: { rateLimit: number; burstLimit: number }): string {
+  const known = policyItems.get(limit)
+  if (known?.name === name) return known.text
+  const window = limit.rateLimit > 0 ? `;w=${Math.max(1, Math.ceil(limit.burstLimit / limit.rateLimit))}` : ''
+  const text = `"${name}";q=${limit.burstLimit}${window}`
+  policyItems.set(limit, { name, text })
+  return text
+}
+
 /** The level whose bucket is the closest to empty (first on a tie). */
 export function mostConstraining(levels: LevelState[]): LevelState | undefined {
   let best: LevelState | undefined
@@ -65,21 +78,22 @@ export function mostConstraining(levels: LevelState[]): LevelState | undefined {
  * `focus` is the level the X-RateLimit-* headers describe (default: the most constraining).
  */
 export function rateLimitHeaders(levels: LevelState[], quota?: QuotaState, focus?: LevelState): Record<string, string> {
-  const policy: string[] = []
-  const state: string[] = []
+  let policy = ''
+  let state = ''
   for (const { name, limit, result } of levels) {
-    const window = limit.rateLimit > 0 ? `;w=${Math.max(1, Math.ceil(limit.burstLimit / limit.rateLimit))}` : ''
-    policy.push(`"${name}";q=${limit.burstLimit}${window}`)
-    state.push(`"${name}";r=${result.remaining};t=${ceilSeconds(result.resetMs)}`)
+    const sep = policy ? ', ' : ''
+    policy += sep + policyItem(name, limit)
+    state += `${sep}"${name}";r=${result.remaining};t=${ceilSeconds(result.resetMs)}`
   }
   if (quota) {
-    policy.push(`"quota";q=${quota.limit};w=${quota.windowSeconds}`)
-    state.push(`"quota";r=${quota.remaining};t=${quota.resetSeconds}`)
+    const sep = policy ? ', ' : ''
+    policy += `${sep}"quota";q=${quota.limit};w=${quota.windowSeconds}`
+    state += `${sep}"quota";r=${quota.remaining};t=${quota.resetSeconds}`
   }
   const headers: Record<string, string> = {}
-  if (policy.length) {
-    headers['RateLimit-Policy'] = policy.join(', ')
-    headers['RateLimit'] = state.join(', ')
+  if (policy) {
+    headers['RateLimit-Policy'] = policy
+    headers['RateLimit'] = state
   }
   const top = focus ?? mostConstraining(levels)
   if (top) {

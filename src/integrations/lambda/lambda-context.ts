@@ -53,9 +53,9 @@ export function createLambdaContext(opts: LambdaContextOptions): LambdaContext {
     awsRequestId: opts.awsRequestId ?? newUuid(),
     functionName: opts.functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${opts.region}:${opts.accountId}:function:${opts.functionName}`,
+    invokedFunctionArn: functionArn(opts.region, opts.accountId, opts.functionName),
     memoryLimitInMB: String(opts.memoryLimitInMB),
-    logGroupName: `/aws/lambda/${opts.functionName}`,
+    logGroupName: logGroupName(opts.functionName),
     logStreamName: logStreamName(start),
     identity: undefined,
     clientContext: undefined,
@@ -66,6 +66,27 @@ export function createLambdaContext(opts: LambdaContextOptions): LambdaContext {
     // The runtime reports a bare fail() as the string error 'handled'.
     fail: (error?: unknown) => complete(error ?? 'handled', undefined),
   }
+}
+
+// Per function, not per invocation: the names are the same every time.
+const arns = new Map<string, { region: string; accountId: string; arn: string }>()
+const logGroups = new Map<string, string>()
+
+function functionArn(region: string, accountId: string, name: string): string {
+  const known = arns.get(name)
+  if (known && known.region === region && known.accountId === accountId) return known.arn
+  const arn = `arn:aws:lambda:${region}:${accountId}:function:${name}`
+  if (arns.size < 10_000) arns.set(name, { region, accountId, arn })
+  return arn
+}
+
+function logGroupName(name: string): string {
+  let group = logGroups.get(name)
+  if (group === undefined) {
+    group = `/aws/lambda/${name}`
+    if (logGroups.size < 10_000) logGroups.set(name, group)
+  }
+  return group
 }
 
 /**
