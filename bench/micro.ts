@@ -66,11 +66,13 @@ class FakeOutgoing extends EventEmitter {
   }
 }
 
+const headersObject = Object.fromEntries(Array.from({ length: rawHeaders.length / 2 }, (_, i) => [rawHeaders[2 * i]!.toLowerCase(), rawHeaders[2 * i + 1]]))
+
 function fakeIncoming() {
   const incoming = new EventEmitter() as EventEmitter & Record<string, unknown>
   incoming.method = 'GET'
   incoming.url = path
-  incoming.headers = Object.fromEntries(Array.from({ length: rawHeaders.length / 2 }, (_, i) => [rawHeaders[2 * i]!.toLowerCase(), rawHeaders[2 * i + 1]]))
+  incoming.headers = headersObject
   incoming.rawHeaders = rawHeaders
   incoming.socket = { remoteAddress: '127.0.0.1', localPort: 8080, encrypted: false }
   incoming.readableEnded = true
