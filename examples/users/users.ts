@@ -53,3 +53,16 @@ export async function me(event: { requestContext?: { authorizer?: Record<string,
   const authorizer = event.requestContext?.authorizer ?? {}
   return json(200, { user_id: authorizer.user_id, role: authorizer.role, principalId: authorizer.principalId })
 }
+
+/**
+ * GET /users/{id}/profile, a Lambda custom (non-proxy) integration: the event is the guide's
+ * request template ({user_id, action, timestamp, source_ip}); the answer has the shape of
+ * DynamoDB's GetItem, which the guide's response template maps. An unknown user is an error
+ * whose "[404]" selects the 404 integration response.
+ */
+export async function profile(event: { user_id?: string; action?: string; source_ip?: string }) {
+  const id = event.user_id ?? ''
+  if (!/^\d+$/.test(id) || id === '0') throw new Error(`[404] no user ${id}`)
+  const user = created.get(id) ?? { id, name: `User ${id}`, email: `user${id}@example.com` }
+  return { Item: { userId: { S: user.id }, name: { S: user.name }, email: { S: user.email ?? '' } } }
+}

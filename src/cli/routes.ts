@@ -27,12 +27,7 @@ export function routeTable(model: GatewayModel, base = ''): RouteRow[] {
           url: `${base}${mount}${prefix}${route.resourcePath === '$default' ? '/*' : route.resourcePath}`,
           method: route.method,
           path: route.resourcePath,
-          integration:
-            i.type === 'lambda'
-              ? `lambda ${route.function?.name ?? i.function} (payload ${route.payloadFormatVersion})`
-              : i.type === 'http_proxy'
-                ? `http_proxy ${i.uri}`
-                : `mock ${i.statusCode}`,
+          integration: integrationColumn(route),
           auth:
             typeof route.authorization === 'string'
               ? route.authorization
@@ -45,6 +40,30 @@ export function routeTable(model: GatewayModel, base = ''): RouteRow[] {
     }
   }
   return rows
+}
+
+function integrationColumn(route: CompiledRoute): string {
+  const i = route.integration
+  switch (i.type) {
+    case 'lambda':
+      return `lambda ${route.function?.name ?? i.function} (payload ${route.payloadFormatVersion})`
+    case 'lambda_custom':
+      return `lambda_custom ${route.function?.name ?? i.function} (${templatesNote(route)})`
+    case 'http_proxy':
+      return `http_proxy ${i.uri}`
+    case 'http':
+      return `http ${i.uri} (${templatesNote(route)})`
+    case 'mock':
+      return i.responses ? `mock (${templatesNote(route)})` : `mock ${i.statusCode ?? 200}`
+  }
+}
+
+/** "2 templates, 3 responses" for a non-proxy route. */
+function templatesNote(route: CompiledRoute): string {
+  const m = route.mapping
+  const templates = m?.templates.size ?? 0
+  const responses = m?.responses.length ?? 0
+  return `${templates} template${templates === 1 ? '' : 's'}, ${responses} response${responses === 1 ? '' : 's'}`
 }
 
 /** Aligned text table. */

@@ -1,6 +1,6 @@
 /**
  * The headers the gateway adds to a successful answer: its request ids (REST x-amzn-RequestId
- * and x-amz-apigw-id, plus X-Amzn-Trace-Id on Lambda answers; HTTP APIs apigw-requestid),
+ * and x-amz-apigw-id, plus X-Amzn-Trace-Id on Lambda and HTTP custom answers; HTTP APIs apigw-requestid),
  * which replace any the integration sent, and the headers features ask for
  * (`req.responseHeaders`, e.g. rate limits), which do not.
  *
@@ -41,7 +41,9 @@ export function idHeaders(req: GatewayRequest): [string, string][] {
     ['x-amzn-RequestId', req.requestId],
     ['x-amz-apigw-id', req.extendedRequestId],
   ]
-  if (req.route.integration.type === 'lambda') out.push(['X-Amzn-Trace-Id', req.traceId])
+  // AWS adds it to Lambda (proxy or custom) and HTTP custom answers, not to mocks or HTTP proxies.
+  const type = req.route.integration.type
+  if (type === 'lambda' || type === 'lambda_custom' || type === 'http') out.push(['X-Amzn-Trace-Id', req.traceId])
   return out
 }
 

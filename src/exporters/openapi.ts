@@ -314,8 +314,7 @@ class Exporter {
     if (route.corsOrigins) {
       this.omit(`route "${route.routeKey}": Access-Control-Allow-Origin chosen among ${route.corsOrigins.join(', ')} (exported as the first; API Gateway needs a VTL template to choose)`)
     }
-    const status = route.integration.type === 'mock' ? String(route.integration.statusCode) : '200'
-    op.responses = { [status]: { description: `${status} response` } }
+    op.responses = this.methodResponses(route)
     const security = this.security(route)
     if (security) op.security = security
     op['x-amazon-apigateway-integration'] = this.integration(route)
@@ -349,16 +348,39 @@ class Exporter {
         if (http) out.payloadFormatVersion = '1.0'
         break
       }
+      case 'lambda_custom':
+        out.type = 'aws'
+        out.httpMethod = 'POST'
+        out.uri = this.lambdaUri(route.function?.name, i.function)
+        Object.assign(out, mappingExtension(i))
+        break
+      case 'http': {
+        out.type = 'http'
+        out.httpMethod = i.method
+        out.uri = i.uri
+        // AWS fills a {param} of the URI only from a mapping: write the ones Portico fills implicitly.
+        const params: Record<string, string> = { ...i.requestParameters }
+        for (const m of i.uri.matchAll(/\{([A-Za-z0-9_]+)\+?\}/g)) params[`integration.request.path.${m[1]}`] ??= `method.request.path.${m[1]}`
+        if (Object.keys(params).length) out.requestParameters = params
+        Object.assign(out, mappingExtension(i))
+        break
+      }
       case 'mock': {
         out.type = 'mock'
-        out.requestTemplates = { 'application/json': `{"statusCode": ${i.statusCode}}` }
-        const response: Obj = { statusCode: String(i.statusCode) }
-        const headers = Object.entries(i.headers)
+        if (i.responses) {
+          Object.assign(out, mappingExtension({ requestTemplates: i.requestTemplates ?? {}, passthroughBehavior: i.passthroughBehavior, responses: i.responses }))
+          break
+        }
+        const statusCode = i.statusCode ?? 200
+        out.requestTemplates = { 'application/json': `{"statusCode": ${statusCode}}` }
+        const response: Obj = { statusCode: String(statusCode) }
+        const headers = Object.entries(i.headers ?? {})
         if (headers.length) response.responseParameters = Object.fromEntries(headers.map(([k, v]) => [`method.response.header.${k}`, `'${v}'`]))
-        if (i.body !== '') {
+        const body = i.body ?? ''
+        if (body !== '') {
           const contentType = headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? 'application/json'
-          response.responseTemplates = { [contentType]: i.body }
-          if (/\$!?\{?(?:input|context|util|stageVariables|method)\b|#(?:set|if|foreach)\b/.test(i.body)) {
+          response.responseTemplates = { [contentType]: body }
+          if (/\$!?\{?(?:input|context|util|stageVariables|method)\b|#(?:set|if|foreach)\b/.test(body)) {
             this.omit(`route "${route.routeKey}": the mock body looks like VTL; API Gateway would evaluate it, Portico sends it as written`)
           }
         }
@@ -369,6 +391,24 @@ class Exporter {
     if (i.type !== 'mock' && i.timeoutMs !== DEFAULT_TIMEOUT[this.api.type]) out.timeoutInMillis = i.timeoutMs
     const keys = route.caching.keyParameters
     if (keys.length) out.cacheKeyParameters = keys.map((k) => `method.request.${k.in}.${k.name}`)
+    return out
+  }
+
+  /** The method responses API Gateway needs for each status (and mapped header) the integration answers with. */
+  private methodResponses(route: CompiledRoute): Obj {
+    const i = route.integration
+    const responses = i.type === 'lambda_custom' || i.type === 'http' ? i.responses : i.type === 'mock' ? i.responses : undefined
+    if (!responses) {
+      const status = i.type === 'mock' ? String(i.statusCode ?? 200) : '200'
+      return { [status]: { description: `${status} response` } }
+    }
+    const out: Obj = {}
+    for (const r of responses) {
+      const status = String(r.statusCode)
+      const entry = (out[status] ??= { description: `${status} response` }) as Obj
+      const headers = Object.keys(r.responseParameters).map((p) => p.slice('method.response.header.'.length))
+      if (headers.length) entry.headers = { ...(entry.headers as Obj | undefined), ...Object.fromEntries(headers.map((h) => [h, { schema: { type: 'string' } }])) }
+    }
     return out
   }
 
@@ -385,6 +425,30 @@ class Exporter {
     }
     return lambdaInvocationUri(arn, region)
   }
+}
+
+/**
+ * requestTemplates, passthroughBehavior and responses as the extension writes them: responses
+ * keyed by selection pattern ("default" for the default one), statuses as strings,
+ * passthroughBehavior in lowercase as AWS exports it.
+ */
+function mappingExtension(m: {
+  requestTemplates: Record<string, string>
+  passthroughBehavior?: string
+  responses: { selectionPattern?: string; statusCode: number; responseTemplates: Record<string, string>; responseParameters: Record<string, string> }[]
+}): Obj {
+  const out: Obj = {}
+  if (Object.keys(m.requestTemplates).length) out.requestTemplates = { ...m.requestTemplates }
+  if (m.passthroughBehavior) out.passthroughBehavior = m.passthroughBehavior.toLowerCase()
+  out.responses = Object.fromEntries(
+    m.responses.map((r) => {
+      const response: Obj = { statusCode: String(r.statusCode) }
+      if (Object.keys(r.responseParameters).length) response.responseParameters = { ...r.responseParameters }
+      if (Object.keys(r.responseTemplates).length) response.responseTemplates = { ...r.responseTemplates }
+      return [r.selectionPattern || 'default', response]
+    }),
+  )
+  return out
 }
 
 /** `method.request.header.X` → X. */

@@ -14,7 +14,9 @@
  * the operation's `x-amazon-apigateway-request-validator` each route's. HTTP APIs get
  * `x-amazon-apigateway-cors`.
  *
- * What Portico cannot serve as written (non-proxy integrations, VTL, unknown references) is an
+ * Non-proxy integrations (aws for Lambda functions, http, mock) keep their mapping templates,
+ * passthrough behaviour, parameter mappings and integration responses, which Portico runs.
+ * What Portico cannot serve as written (AWS service integrations, unknown references) is an
  * error; what it leaves out (settings that only matter on AWS) is a warning naming its JSON
  * path. Nothing is dropped silently, except other vendors' `x-` extensions, which mean nothing
  * to API Gateway either, and OpenAPI's documentation keys (descriptions, method responses;
@@ -115,13 +117,6 @@ const AUTHORIZER_KEYS = new Set([
   'providerARNs',
 ])
 
-/**
- * Mapping-template text that needs Velocity to render: references to API Gateway's variables
- * or directives. Other `$name` text renders literally in VTL (unknown references are printed
- * as written), so a template without these is static.
- */
-const VTL = /\$!?\{?(?:input|context|util|stageVariables|method)\b|#(?:set|if|elseif|else|end|foreach|define|macro|parse|include|stop|break|evaluate)\b/
-
 /** `arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/<function ARN>/invocations`. */
 const LAMBDA_INVOCATION_URI = /^arn:aws[a-z-]*:apigateway:[^:]+:lambda:path\/[^/]+\/functions\/(.+)\/invocations$/
 const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:/
@@ -190,6 +185,10 @@ class OpenApiImporter {
   /** Where the config's routes (by index), integrations, authorizers and functions came from. */
   private readonly routeOrigins: Path[] = []
   private readonly integrationOrigins: Path[] = []
+  /** Per route: the extension's key (selection pattern or "default") of each integration response. */
+  private readonly responseKeyOrigins: string[][] = []
+  /** Response keys of the integration being read (set by mapping()). */
+  private pendingResponseKeys: string[] = []
   private readonly authorizerOrigins = new Map<string, Path>()
   private readonly functionOrigins = new Map<string, Path>()
   private readonly doc: Obj
@@ -278,6 +277,11 @@ class OpenApiImporter {
     switch (field) {
       case 'routes': {
         if (typeof key !== 'number' || !this.routeOrigins[key]) return undefined
+        if (rest[0] === 'integration' && rest[1] === 'responses' && typeof rest[2] === 'number') {
+          const responseKey = this.responseKeyOrigins[key]?.[rest[2]]
+          if (responseKey === undefined) return [...this.integrationOrigins[key]!, 'responses']
+          return [...this.integrationOrigins[key]!, 'responses', responseKey, ...rest.slice(3).filter((k) => k !== 'selectionPattern')]
+        }
         if (rest[0] === 'integration') return [...this.integrationOrigins[key]!, ...(rest[1] === 'timeoutMs' ? ['timeoutInMillis'] : rest[1] === 'function' ? ['uri'] : rest.slice(1))]
         const request = this.requestOrigins[key]
         if (rest[0] === 'requestParameters' && request?.parameters) return request.parameters
@@ -846,6 +850,7 @@ class OpenApiImporter {
           this.routeOrigins[routes.length] = [...itemPath, key]
           this.integrationOrigins[routes.length] = imported.integrationPath
           this.requestOrigins[routes.length] = imported.request
+          this.responseKeyOrigins[routes.length] = imported.responseKeys
           routes.push(imported.route)
         } else if (key === 'trace') {
           this.error([...itemPath, key], 'API Gateway has no TRACE method')
@@ -865,7 +870,7 @@ class OpenApiImporter {
     rootSecurity: unknown,
     item: Obj,
     itemPath: Path,
-  ): { route: RouteInput; integrationPath: Path; request: { parameters?: Path; models?: Path; validator?: Path } } | undefined {
+  ): { route: RouteInput; integrationPath: Path; request: { parameters?: Path; models?: Path; validator?: Path }; responseKeys: string[] } | undefined {
     if (!isObj(op)) {
       this.error(at, 'an operation is an object')
       return undefined
@@ -903,7 +908,7 @@ class OpenApiImporter {
         request.validator = validator.at
       }
     }
-    return { route, integrationPath: imported.path, request }
+    return { route, integrationPath: imported.path, request, responseKeys: imported.responseKeys }
   }
 
   /**
@@ -979,7 +984,7 @@ class OpenApiImporter {
 
   // ---------------------------------------------------------------- integrations
 
-  private integration(raw: unknown, at: Path): { integration: IntegrationInput; cacheKeyParameters: string[]; path: Path } | undefined {
+  private integration(raw: unknown, at: Path): { integration: IntegrationInput; cacheKeyParameters: string[]; path: Path; responseKeys: string[] } | undefined {
     const resolved = this.deref(raw, at)
     if (!resolved) return undefined
     const x = resolved.value
@@ -1007,6 +1012,7 @@ class OpenApiImporter {
     if (x.responseParameters !== undefined) this.warn(p('responseParameters'), 'response parameter mapping is not supported yet; ignored')
 
     let integration: IntegrationInput | undefined
+    this.pendingResponseKeys = []
     switch (type) {
       case 'aws_proxy':
         integration = this.lambdaIntegration(x, path)
@@ -1018,16 +1024,18 @@ class OpenApiImporter {
         integration = this.mockIntegration(x, path)
         break
       case 'http':
+        integration = this.httpCustomIntegration(x, path)
+        break
+      case 'aws':
+        integration = this.lambdaCustomIntegration(x, path)
+        break
+      default:
         this.error(
           p('type'),
-          'HTTP (non-proxy) integrations need mapping templates and integration responses, which Portico does not support yet: use http_proxy (the request and the backend\'s answer pass through unchanged)',
+          x.type === undefined
+            ? 'the integration type is missing: aws_proxy, aws, http_proxy, http or mock'
+            : `unknown integration type ${JSON.stringify(x.type)}: aws_proxy, aws, http_proxy, http or mock`,
         )
-        return undefined
-      case 'aws':
-        this.error(p('type'), 'AWS (non-proxy) integrations are not supported yet: use aws_proxy for Lambda functions')
-        return undefined
-      default:
-        this.error(p('type'), x.type === undefined ? 'the integration type is missing: aws_proxy, http_proxy or mock' : `unknown integration type ${JSON.stringify(x.type)}: aws_proxy, http_proxy or mock`)
         return undefined
     }
     if (!integration) return undefined
@@ -1037,7 +1045,7 @@ class OpenApiImporter {
       if (integration.type === 'mock') this.warn(p('timeoutInMillis'), 'a mock integration has no backend to time out; ignored')
       else integration.timeoutMs = ms
     }
-    return { integration, cacheKeyParameters, path }
+    return { integration, cacheKeyParameters, path, responseKeys: this.pendingResponseKeys }
   }
 
   /** What proxies ignore: request mapping and integration responses (the backend's answer is passed through). */
@@ -1118,127 +1126,147 @@ class OpenApiImporter {
     return integration
   }
 
-  /**
-   * A mock answers with the integration response its request template selects. Portico serves
-   * the static case: a `{"statusCode": N}` template (or none: the default response) and a
-   * response of static headers and body. Anything computed by VTL is an error.
-   */
+  /** A mock: its request templates select, by the status code they give, among its responses. */
   private mockIntegration(x: Obj, path: Path): IntegrationInput | undefined {
-    let status: number | undefined
-    const templates = x.requestTemplates
-    if (templates !== undefined) {
-      if (!isObj(templates)) {
-        this.error([...path, 'requestTemplates'], 'must be an object of templates by content type')
-        return undefined
-      }
-      for (const [contentType, template] of Object.entries(templates)) {
-        const s = staticStatus(template)
-        if (typeof s === 'string') {
-          this.error([...path, 'requestTemplates', contentType], s)
-          return undefined
-        }
-        if (status !== undefined && s !== status) {
-          this.error([...path, 'requestTemplates'], `the templates select different status codes by Content-Type (${status}, ${s}), which Portico cannot do yet`)
-          return undefined
-        }
-        status = s
-      }
-    }
-    if (x.passthroughBehavior !== undefined && String(x.passthroughBehavior).toLowerCase() !== 'when_no_match') {
-      this.warn([...path, 'passthroughBehavior'], 'Portico answers every request, whatever its Content-Type (as when_no_match); ignored')
-    }
     if (isObj(x.requestParameters) && Object.keys(x.requestParameters).length) {
       this.warn([...path, 'requestParameters'], 'a mock has no backend request to map; ignored')
     }
+    const mapping = this.mapping(x, path)
+    if (!mapping) return undefined
+    return { type: 'mock', ...mapping }
+  }
+
+  /** An HTTP custom integration: uri, method, request parameters, templates, responses. */
+  private httpCustomIntegration(x: Obj, path: Path): IntegrationInput | undefined {
+    if (typeof x.uri !== 'string') {
+      this.error([...path, 'uri'], 'an http integration needs a uri (string)')
+      return undefined
+    }
+    const integration: Obj = { type: 'http', uri: x.uri }
+    if (x.httpMethod !== undefined) {
+      const method = String(x.httpMethod).toUpperCase()
+      if (['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY'].includes(method)) integration.method = method
+      else this.error([...path, 'httpMethod'], `unknown method ${JSON.stringify(x.httpMethod)}`)
+    }
+    if (x.requestParameters !== undefined) {
+      if (!isObj(x.requestParameters)) this.error([...path, 'requestParameters'], 'must be an object of integration.request.* parameters')
+      // loadModel checks each target and source, naming the parameter.
+      else if (Object.keys(x.requestParameters).length) integration.requestParameters = x.requestParameters
+    }
+    const mapping = this.mapping(x, path)
+    if (!mapping) return undefined
+    return { ...integration, ...mapping } as IntegrationInput
+  }
+
+  /** An AWS integration of a Lambda function (Lambda custom): the invocation URI, templates, responses. */
+  private lambdaCustomIntegration(x: Obj, path: Path): IntegrationInput | undefined {
+    if (x.integrationSubtype !== undefined || (typeof x.uri === 'string' && /^arn:aws[a-z-]*:apigateway:[^:]+:(?!lambda:)/.test(x.uri))) {
+      this.error([...path, 'uri'], 'AWS service integrations other than Lambda are not supported: an aws integration here calls a Lambda function (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/<function ARN>/invocations)')
+      return undefined
+    }
+    const fn = this.lambdaFunction(x.uri, [...path, 'uri'])
+    if (fn === undefined) return undefined
+    if (x.httpMethod !== undefined && String(x.httpMethod).toUpperCase() !== 'POST') {
+      this.warn([...path, 'httpMethod'], 'Lambda functions are invoked with POST; ignored')
+    }
+    if (isObj(x.requestParameters)) {
+      for (const target of Object.keys(x.requestParameters)) {
+        const at = [...path, 'requestParameters', target]
+        if (/^integration\.request\.header\.x-amz-invocation-type$/i.test(target)) {
+          this.warn(at, 'Portico invokes synchronously (RequestResponse); asynchronous invocation (Event) is not supported; ignored')
+        } else {
+          this.warn(at, 'parameters of a Lambda integration would be Invoke API headers, which Portico does not send; ignored')
+        }
+      }
+    }
+    const mapping = this.mapping(x, path)
+    if (!mapping) return undefined
+    return { type: 'lambda_custom', function: fn, ...mapping } as IntegrationInput
+  }
+
+  /**
+   * The mapping fields of a non-proxy integration, as the model has them: requestTemplates,
+   * passthroughBehavior, and responses (keyed by selection pattern in the extension, "default"
+   * for the default one; a list in the model).
+   */
+  private mapping(x: Obj, path: Path): Obj | undefined {
+    const out: Obj = {}
+    let ok = true
+    if (x.requestTemplates !== undefined) {
+      const t = this.templates(x.requestTemplates, [...path, 'requestTemplates'])
+      if (t === undefined) ok = false
+      else if (Object.keys(t).length) out.requestTemplates = t
+    }
+    if (x.passthroughBehavior !== undefined) {
+      const v = String(x.passthroughBehavior).toUpperCase()
+      if (v === 'WHEN_NO_MATCH' || v === 'WHEN_NO_TEMPLATES' || v === 'NEVER') out.passthroughBehavior = v
+      else {
+        this.error([...path, 'passthroughBehavior'], 'must be when_no_match, when_no_templates or never')
+        ok = false
+      }
+    }
     const responses = x.responses
     if (!isObj(responses) || !Object.keys(responses).length) {
-      this.error([...path, 'responses'], 'a mock integration needs responses (at least "default")')
+      this.error([...path, 'responses'], 'a non-proxy integration needs responses (at least "default"): without one, API Gateway answers every request with 500')
       return undefined
     }
-    let key: string | undefined
-    if (status !== undefined) {
-      key = Object.keys(responses).find((pattern) => {
-        if (pattern === 'default') return false
-        try {
-          return new RegExp(`^(?:${pattern})$`).test(String(status))
-        } catch {
-          this.warn([...path, 'responses', pattern], 'not a valid selection pattern; never selected')
-          return false
-        }
-      })
+    const list: Obj[] = []
+    const keys: string[] = []
+    for (const [key, raw] of Object.entries(responses)) {
+      const at = [...path, 'responses', key]
+      if (!isObj(raw)) {
+        this.error(at, 'an integration response is an object')
+        ok = false
+        continue
+      }
+      const r: Obj = {}
+      if (key !== 'default') r.selectionPattern = key
+      for (const [k, v] of Object.entries(raw)) {
+        if (k === 'statusCode') {
+          const n = this.integer(v, [...at, k])
+          if (n === undefined) ok = false
+          else r.statusCode = n
+        } else if (k === 'responseTemplates') {
+          const t = this.templates(v, [...at, k])
+          if (t === undefined) ok = false
+          else if (Object.keys(t).length) r.responseTemplates = t
+        } else if (k === 'responseParameters') {
+          if (!isObj(v)) {
+            this.error([...at, k], 'must be an object of method.response.header.* parameters')
+            ok = false
+          } else if (Object.keys(v).length) r.responseParameters = v
+        } else if (k === 'contentHandling') {
+          this.warn([...at, k], 'payload conversion is not supported; ignored')
+        } else this.unknownKey(at, k, 'an integration response')
+      }
+      if (r.statusCode === undefined && raw.statusCode === undefined) {
+        this.error([...at, 'statusCode'], 'the method response status is needed')
+        ok = false
+      }
+      list.push(r)
+      keys.push(key)
     }
-    if (key === undefined && 'default' in responses) key = 'default'
-    if (key === undefined) {
-      this.error([...path, 'responses'], `no response matches status ${status} and there is no "default" response`)
+    this.pendingResponseKeys = keys
+    out.responses = list
+    return ok ? out : undefined
+  }
+
+  /** Templates by content type: an object of strings. */
+  private templates(raw: unknown, at: Path): Record<string, string> | undefined {
+    if (!isObj(raw)) {
+      this.error(at, 'must be an object of templates by content type')
       return undefined
     }
-    const r = responses[key]
-    const at = [...path, 'responses', key]
-    if (!isObj(r)) {
-      this.error(at, 'an integration response is an object')
-      return undefined
-    }
-    for (const k of Object.keys(r)) {
-      if (k === 'contentHandling') this.warn([...at, k], 'payload conversion is not supported; ignored')
-      else if (k !== 'statusCode' && k !== 'responseParameters' && k !== 'responseTemplates') this.unknownKey(at, k, 'an integration response')
-    }
-    const statusCode = r.statusCode === undefined ? undefined : this.integer(r.statusCode, [...at, 'statusCode'])
-    if (statusCode === undefined) {
-      if (r.statusCode === undefined) this.error([...at, 'statusCode'], 'the method response status is needed')
-      return undefined
-    }
-    const headers: Record<string, string> = {}
-    let failed = false
-    if (r.responseParameters !== undefined) {
-      if (!isObj(r.responseParameters)) {
-        this.error([...at, 'responseParameters'], 'must be an object')
-        return undefined
-      }
-      for (const [param, source] of Object.entries(r.responseParameters)) {
-        const header = /^method\.response\.header\.(.+)$/.exec(param)?.[1]
-        const value = typeof source === 'string' ? /^'(.*)'$/s.exec(source)?.[1] : undefined
-        if (!header) {
-          this.error([...at, 'responseParameters', param], 'only method.response.header.* parameters exist')
-          failed = true
-        } else if (value === undefined) {
-          this.error([...at, 'responseParameters', param], `a mock can only send static values ('...'), not ${JSON.stringify(source)}`)
-          failed = true
-        } else {
-          headers[header] = value
-        }
+    const out: Record<string, string> = {}
+    let ok = true
+    for (const [type, template] of Object.entries(raw)) {
+      if (typeof template === 'string') out[type] = template
+      else {
+        this.error([...at, type], 'a template is a string')
+        ok = false
       }
     }
-    let body: string | undefined
-    if (r.responseTemplates !== undefined) {
-      if (!isObj(r.responseTemplates)) {
-        this.error([...at, 'responseTemplates'], 'must be an object of templates by content type')
-        return undefined
-      }
-      const types = Object.keys(r.responseTemplates)
-      // API Gateway picks the template by the client's Accept; Portico serves one.
-      const chosen = types.includes('application/json') ? 'application/json' : types[0]
-      for (const contentType of types) {
-        const template = r.responseTemplates[contentType]
-        const tAt = [...at, 'responseTemplates', contentType]
-        if (contentType !== chosen) {
-          this.warn(tAt, `Portico serves one template per response (${chosen}); ignored`)
-        } else if (typeof template !== 'string') {
-          this.error(tAt, 'a template is a string')
-          failed = true
-        } else if (VTL.test(template)) {
-          this.error(tAt, `the template uses VTL (${JSON.stringify(VTL.exec(template)![0])}), which Portico does not run yet: only static bodies can be served`)
-          failed = true
-        } else {
-          body = template
-          if (contentType !== 'application/json' && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = contentType
-        }
-      }
-    }
-    if (failed) return undefined
-    const integration: IntegrationInput = { type: 'mock', statusCode }
-    if (Object.keys(headers).length) integration.headers = headers
-    if (body !== undefined && body !== '') integration.body = body
-    return integration
+    return ok ? out : undefined
   }
 
   /**
@@ -1311,22 +1339,4 @@ function functionName(fnArn: string): string | undefined {
   if (ref) return ref[1]
   const name = /^arn:aws[a-z-]*:lambda:[^:]*:[^:]*:function:([^:]+)/.exec(fnArn)?.[1]
   return name && !name.includes('${') ? name : undefined
-}
-
-/** The status a static mock request template selects, or why it is not static. */
-function staticStatus(template: unknown): number | string {
-  if (typeof template !== 'string') return 'a mapping template is a string'
-  if (VTL.test(template)) {
-    return `the template uses VTL (${JSON.stringify(VTL.exec(template)![0])}), which Portico does not run yet: only a static {"statusCode": N} selects a mock response`
-  }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(template)
-  } catch {
-    return 'not a static JSON template: a mock request template is {"statusCode": N}'
-  }
-  const s = isObj(parsed) ? parsed.statusCode : undefined
-  const n = typeof s === 'number' ? s : typeof s === 'string' && /^\d{3}$/.test(s) ? Number(s) : NaN
-  if (!Number.isInteger(n) || n < 100 || n > 599) return 'a mock request template sets "statusCode" (100-599)'
-  return n
 }

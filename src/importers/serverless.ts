@@ -7,8 +7,11 @@
  * Rules:
  * - Every key Portico does not act on is a warning with its path; deployment-only keys (IAM
  *   roles, tags, VPC, packaging) say so.
- * - Where serving would differ from AWS (a non-proxy integration, an unknown authorizer, a
- *   cache key Portico cannot build, a variable it cannot resolve) the import fails with a
+ * - Non-proxy integrations (`integration: lambda` / `aws`, `http`, `mock`) keep their request
+ *   templates, passThrough, response headers, template and statusCodes, with the framework's
+ *   defaults (its request templates and status codes for lambda, passThrough NEVER for lambda).
+ * - Where serving would differ from AWS (an unknown authorizer, a cache key Portico cannot
+ *   build, a template that does not parse, a variable it cannot resolve) the import fails with a
  *   ConfigError whose issue paths are paths in the serverless.yml document, so the file loader
  *   can add line numbers.
  *
@@ -38,6 +41,10 @@ import { HTTP_METHODS, resourcePath as resourcePathSchema } from '../model/typed
 import { DEFAULT_CORS_HEADERS } from '../model/cors-schema.ts'
 import { modelNameFrom } from '../model/models.ts'
 import { VariableResolver } from './serverless-variables.ts'
+import { SERVERLESS_STATUS_CODES, serverlessLambdaTemplates } from './serverless-templates.ts'
+import { compileTemplate } from '../features/mapping/vtl.ts'
+import { parseSource } from '../features/mapping/parameters.ts'
+import { javaRegex } from '../features/mapping/java.ts'
 
 /** Options of an import: the CLI's --stage / --region, the environment, the file (messages). */
 export interface ServerlessImportOptions {
@@ -147,6 +154,8 @@ class Importer {
   private readonly restAuthorizers = new Map<string, AuthorizerEntry>()
   private readonly httpAuthorizers = new Map<string, AuthorizerEntry>()
   private readonly routeKeys = new Map<string, Path>()
+  /** Whether the http event being read is a lambda integration (its template carries the authorizer's claims). */
+  private claimsUsed = false
   /** 'stage' (provider.apiGateway.caching), 'plugin' (custom.apiGatewayCaching) or none. */
   private cacheMode: 'stage' | 'plugin' | undefined
   private stageCache: Obj | undefined
@@ -414,7 +423,7 @@ class Importer {
       'path', 'method', 'cors', 'private', 'authorizer', 'request', 'response', 'integration', 'caching', 'description',
       'operationId', 'async', 'connectionType', 'connectionId',
     ])
-    if (e.async !== undefined) this.warn([...at, 'async'], 'asynchronous invocation applies to non-proxy integrations and is not supported yet (ignored)')
+    if (e.async !== undefined) this.warn([...at, 'async'], 'Portico invokes synchronously (RequestResponse); asynchronous invocation is not supported (ignored)')
     if (e.connectionType !== undefined || e.connectionId !== undefined) this.warn([...at, e.connectionType !== undefined ? 'connectionType' : 'connectionId'], 'VPC links are not supported by Portico (ignored)')
 
     const route: Obj = { method, path }
@@ -424,7 +433,10 @@ class Importer {
     if (e.private === true) route.apiKeyRequired = true
     else if (e.private !== undefined && e.private !== false) this.error([...at, 'private'], 'private is true or false')
     if (e.authorizer !== undefined) {
+      // The lambda integration's request template carries the claims the authorizer lists.
+      this.claimsUsed = integration.type === 'lambda_custom'
       const auth = this.restAuthorization(e.authorizer, [...at, 'authorizer'])
+      this.claimsUsed = false
       if (auth === undefined) return
       if (auth !== 'NONE') route.authorization = auth
     }
@@ -433,8 +445,8 @@ class Importer {
       if (cors !== undefined) route.cors = cors
     }
     this.request(e.request, [...at, 'request'], pathParams, integration.type as string, route)
-    if (e.response !== undefined && integration.type !== 'mock') {
-      this.warn([...at, 'response'], 'response templates and status codes are not supported yet (AWS applies them to non-proxy integrations only)')
+    if (e.response !== undefined && (integration.type === 'lambda' || integration.type === 'http_proxy')) {
+      this.warn([...at, 'response'], 'response templates and status codes apply to non-proxy integrations only; a proxy passes its answer through (ignored, as the framework does)')
     }
     const description = e.description ?? e.operationId
     if (typeof description === 'string') route.description = description
@@ -487,11 +499,17 @@ class Importer {
         return { type: 'lambda', function: fn }
       case 'lambda':
       case 'aws':
-        this.error(where, 'non-proxy Lambda integrations (integration: lambda) are not supported yet: the function would get a proxy event instead of its request template\'s output; use lambda-proxy')
-        return undefined
-      case 'http':
-        this.error(where, 'non-proxy HTTP integrations (integration: http) are not supported yet; use http-proxy')
-        return undefined
+        return this.nonProxy({ type: 'lambda_custom', function: fn }, e, at, 'lambda')
+      case 'http': {
+        const request = isObject(e.request) ? e.request : {}
+        if (typeof request.uri !== 'string') {
+          this.error([...at, 'request', 'uri'], 'an http integration needs request.uri (the backend URL)')
+          return undefined
+        }
+        const integrationMethod = typeof request.method === 'string' ? this.method(request.method, [...at, 'request', 'method'], false) : method
+        if (integrationMethod === undefined) return undefined
+        return this.nonProxy({ type: 'http', uri: request.uri, method: integrationMethod }, e, at, 'http')
+      }
       case 'http-proxy': {
         const uri = isObject(e.request) ? e.request.uri : undefined
         if (typeof uri !== 'string') {
@@ -508,67 +526,137 @@ class Importer {
     }
   }
 
-  /**
-   * A mock integration with static templates: the status comes from the request template's
-   * `{"statusCode": N}`, the response from the `statusCodes` entry whose pattern matches it.
-   * VTL (anything with $ or #) would need a template engine Portico does not have yet.
-   */
   private mockIntegration(e: Obj, at: Path): Obj | undefined {
+    return this.nonProxy({ type: 'mock' }, e, at, 'mock')
+  }
+
+  /**
+   * The mapping of a non-proxy integration, as the framework compiles it: request.template
+   * (per content type; a string is application/json; null removes a default) and passThrough;
+   * response.headers and response.template for every status code, statusCodes with their
+   * pattern, template and headers ('' is the default, and a 200 default is added when none
+   * is). Lambda integrations start from the framework's request templates and status codes
+   * and default to passThrough NEVER.
+   */
+  private nonProxy(integration: Obj, e: Obj, at: Path, kind: 'lambda' | 'http' | 'mock'): Obj | undefined {
+    const before = this.issues.length
     const request = isObject(e.request) ? e.request : {}
-    let status = 200
-    const reqTemplate = pickTemplate(request.template)
-    if (reqTemplate !== undefined) {
-      const parsed = staticJson(reqTemplate)
-      if (!isObject(parsed) || typeof parsed.statusCode !== 'number') {
-        this.error([...at, 'request', 'template'], 'a mock request template must be static JSON such as {"statusCode": 200} (VTL is not supported yet)')
+    const claims = kind === 'lambda' && isObject(e.authorizer) && Array.isArray(e.authorizer.claims) ? e.authorizer.claims.filter((c): c is string => typeof c === 'string') : []
+    const templates: Record<string, string> = kind === 'lambda' ? serverlessLambdaTemplates(claims) : {}
+    if (request.template !== undefined) {
+      const t = request.template
+      if (typeof t === 'string') templates['application/json'] = t
+      else if (isObject(t)) {
+        for (const [type, template] of Object.entries(t)) {
+          if (template === null) delete templates[type]
+          else if (typeof template === 'string') templates[type] = template
+          else this.error([...at, 'request', 'template', type], 'a template is a string (or null to remove a default one)')
+        }
+      } else this.error([...at, 'request', 'template'], 'request.template is a mapping of content type to template')
+      for (const [type, template] of Object.entries(isObject(t) ? t : typeof t === 'string' ? { 'application/json': t } : {})) {
+        if (typeof template === 'string') this.checkTemplate(template, isObject(t) ? [...at, 'request', 'template', type] : [...at, 'request', 'template'])
+      }
+    }
+    if (Object.keys(templates).length) integration.requestTemplates = templates
+    const pass = request.passThrough ?? (kind === 'lambda' ? 'NEVER' : undefined)
+    if (pass !== undefined) {
+      const v = String(pass).toUpperCase()
+      if (v === 'NEVER' || v === 'WHEN_NO_MATCH' || v === 'WHEN_NO_TEMPLATES') integration.passthroughBehavior = v
+      else this.error([...at, 'request', 'passThrough'], 'passThrough is NEVER, WHEN_NO_MATCH or WHEN_NO_TEMPLATES')
+    }
+    if (kind === 'http' && isObject(request.parameters)) integration.requestParameters = this.httpRequestParameters(request.parameters, [...at, 'request', 'parameters'])
+
+    const response = e.response === undefined ? undefined : isObject(e.response) ? e.response : undefined
+    if (e.response !== undefined && !response) this.error([...at, 'response'], 'response is a mapping (headers, template, statusCodes)')
+    if (response) this.rest(response, [...at, 'response'], ['headers', 'template', 'statusCodes'])
+    const common: Record<string, string> = {}
+    if (response && response.headers !== undefined) Object.assign(common, this.responseHeaders(response.headers, [...at, 'response', 'headers']))
+    const commonTemplate = response?.template
+    if (commonTemplate !== undefined) {
+      if (typeof commonTemplate === 'string') this.checkTemplate(commonTemplate, [...at, 'response', 'template'])
+      else this.error([...at, 'response', 'template'], 'response.template is a template (a string)')
+    }
+    let codes: [string, unknown][]
+    if (response?.statusCodes !== undefined) {
+      if (!isObject(response.statusCodes)) {
+        this.error([...at, 'response', 'statusCodes'], 'statusCodes is a mapping of status code to {pattern, template, headers}')
         return undefined
       }
-      status = parsed.statusCode
+      codes = Object.entries(response.statusCodes)
+      if (!codes.some(([, v]) => isObject(v) && (v.pattern === '' || v.pattern === undefined))) codes.push(['200', { pattern: '' }])
+    } else if (kind === 'lambda' || (kind === 'http' && response)) {
+      codes = Object.entries(SERVERLESS_STATUS_CODES).map(([code, pattern]) => [code, { pattern }])
+    } else {
+      codes = [['200', { pattern: '' }]]
     }
-    const response = isObject(e.response) ? e.response : {}
-    if (isObject(e.response)) this.rest(response, [...at, 'response'], ['template', 'headers', 'statusCodes'])
-    const codes = isObject(response.statusCodes) ? response.statusCodes : undefined
-    let methodStatus = status
-    let template = response.template
-    let headers = response.headers
-    if (codes) {
-      const entries = Object.entries(codes).filter(([, v]) => isObject(v)) as [string, Obj][]
-      const matches = (pattern: unknown, code: string) => {
-        if (typeof pattern !== 'string' || pattern === '') return false
-        try {
-          return new RegExp(`^(?:${pattern})$`).test(String(status))
-        } catch {
-          this.error([...at, 'response', 'statusCodes', code, 'pattern'], `${JSON.stringify(pattern)} is not a valid regular expression`)
-          return false
+    const responses: Obj[] = []
+    for (const [code, raw] of codes) {
+      const cAt = [...at, 'response', 'statusCodes', code]
+      const status = Number(code)
+      if (!/^\d{3}$/.test(code) || status < 100 || status > 599) {
+        this.error(cAt, 'a status code is a number from 100 to 599')
+        continue
+      }
+      if (!isObject(raw)) {
+        this.error(cAt, 'a status code maps to {pattern, template, headers}')
+        continue
+      }
+      if (response?.statusCodes !== undefined) this.rest(raw, cAt, ['pattern', 'template', 'headers'])
+      const out: Obj = { statusCode: status }
+      if (raw.pattern !== undefined && raw.pattern !== '') {
+        if (typeof raw.pattern !== 'string') this.error([...cAt, 'pattern'], 'a pattern is a regular expression (a string)')
+        else {
+          try {
+            javaRegex(raw.pattern, '')
+            out.selectionPattern = raw.pattern
+          } catch (err) {
+            this.error([...cAt, 'pattern'], (err as Error).message)
+          }
         }
       }
-      const match = entries.find(([code, v]) => matches(v.pattern, code)) ?? entries.find(([, v]) => v.pattern === undefined || v.pattern === '')
-      if (match) {
-        methodStatus = Number(match[0])
-        if (match[1].template !== undefined) template = match[1].template
-        if (match[1].headers !== undefined) headers = match[1].headers
+      const responseTemplates: Record<string, string> = {}
+      if (typeof commonTemplate === 'string') responseTemplates['application/json'] = commonTemplate
+      if (raw.template !== undefined) {
+        if (typeof raw.template === 'string') {
+          responseTemplates['application/json'] = raw.template
+          this.checkTemplate(raw.template, [...cAt, 'template'])
+        } else if (isObject(raw.template)) {
+          for (const [type, template] of Object.entries(raw.template)) {
+            if (typeof template !== 'string') this.error([...cAt, 'template', type], 'a template is a string')
+            else {
+              responseTemplates[type] = template
+              this.checkTemplate(template, [...cAt, 'template', type])
+            }
+          }
+        } else this.error([...cAt, 'template'], 'a template is a string or a mapping of content type to template')
       }
+      if (Object.keys(responseTemplates).length) out.responseTemplates = responseTemplates
+      const headers = { ...common, ...(raw.headers !== undefined ? this.responseHeaders(raw.headers, [...cAt, 'headers']) : {}) }
+      if (Object.keys(headers).length) out.responseParameters = Object.fromEntries(Object.entries(headers).map(([h, v]) => [`method.response.header.${h}`, v]))
+      responses.push(out)
     }
-    const out: Obj = { type: 'mock', statusCode: methodStatus }
-    const body = pickTemplate(template)
-    if (body !== undefined) {
-      if (/[$#]/.test(body)) {
-        this.error([...at, 'response', 'template'], 'a mock response template must be static (VTL is not supported yet)')
-        return undefined
-      }
-      out.body = body
+    integration.responses = responses
+    return this.issues.length > before ? undefined : integration
+  }
+
+  /** response headers: name → 'static' or integration.response.* (as the framework passes them to AWS). */
+  private responseHeaders(raw: unknown, at: Path): Record<string, string> {
+    if (!isObject(raw)) {
+      this.error(at, 'headers is a mapping of header name to value (\'static\' in single quotes, or integration.response.header.X)')
+      return {}
     }
-    if (isObject(headers)) {
-      const h: Record<string, string> = {}
-      for (const [name, value] of Object.entries(headers)) {
-        const m = typeof value === 'string' ? /^'(.*)'$/s.exec(value) : null
-        if (!m) {
-          this.error([...at, 'response', 'headers', name], 'mock response headers are static values in single quotes, e.g. "\'text/plain\'"')
-          return undefined
-        }
-        h[name] = m[1]!
+    const out: Record<string, string> = {}
+    for (const [name, value] of Object.entries(raw)) {
+      if (typeof value !== 'string') {
+        this.error([...at, name], 'a header value is a string: \'static\' in single quotes, or integration.response.header.X / integration.response.body.x')
+        continue
       }
-      out.headers = h
+      try {
+        parseSource(value, 'response')
+        out[name] = value
+      } catch (err) {
+        this.error([...at, name], `${(err as Error).message} (static values are written in single quotes, e.g. "'text/html'")`)
+      }
     }
     return out
   }
@@ -600,6 +688,35 @@ class Importer {
     return out
   }
 
+  /** request.parameters of an http integration: each declared parameter is sent under its own name. */
+  private httpRequestParameters(params: Obj, at: Path): Record<string, string> {
+    const out: Record<string, string> = {}
+    for (const [kind, place] of [['querystrings', 'querystring'], ['headers', 'header'], ['paths', 'path']] as const) {
+      const list = params[kind]
+      if (!isObject(list)) continue
+      for (const [name, v] of Object.entries(list)) {
+        // The framework maps method.request.X.name to integration.request.X.name, or to `mappedValue`.
+        const mapped = isObject(v) && typeof v.mappedValue === 'string' ? v.mappedValue : `method.request.${place}.${name}`
+        try {
+          parseSource(mapped, 'request')
+          out[`integration.request.${place}.${name}`] = mapped
+        } catch (err) {
+          this.error([...at, kind, name, 'mappedValue'], (err as Error).message)
+        }
+      }
+    }
+    return out
+  }
+
+  /** A template that does not parse fails the import, naming its place in the file. */
+  private checkTemplate(template: string, at: Path) {
+    try {
+      compileTemplate(template)
+    } catch (err) {
+      this.error(at, (err as Error).message)
+    }
+  }
+
   /**
    * request.*: parameters (`true` or `{ required }` marks a required one) and schemas become
    * the route's requestParameters and requestModels, checked by the framework's validator
@@ -609,7 +726,7 @@ class Importer {
   private request(request: unknown, at: Path, pathParams: string[], integration: string, route: Obj) {
     if (request === undefined) return
     if (!isObject(request)) return this.error(at, 'request is a mapping (parameters, schemas, template, ...)')
-    this.rest(request, at, ['parameters', 'schemas', 'schema', 'template', 'uri', 'passThrough', 'contentHandling'])
+    this.rest(request, at, ['parameters', 'schemas', 'schema', 'template', 'uri', 'method', 'passThrough', 'contentHandling'])
     let validate = false
     const params = request.parameters
     if (params !== undefined) {
@@ -629,8 +746,9 @@ class Importer {
             let required: boolean
             if (typeof v === 'boolean') required = v
             else if (isObject(v)) {
-              this.rest(v, where, ['required', 'mappedFrom'])
-              if (v.mappedFrom !== undefined) this.warn([...where, 'mappedFrom'], 'parameter mappings apply to non-proxy integrations, which are not supported yet (ignored)')
+              this.rest(v, where, ['required', 'mappedFrom', 'mappedValue'])
+              if (v.mappedFrom !== undefined) this.warn([...where, 'mappedFrom'], 'the framework maps parameters with mappedValue (http integrations); mappedFrom is ignored')
+              if (v.mappedValue !== undefined && integration !== 'http') this.warn([...where, 'mappedValue'], 'mappedValue maps the parameter of an http integration only (ignored)')
               // The framework's rule: an object without `required` is a required parameter.
               required = v.required === undefined || v.required === null ? true : v.required === true
             } else {
@@ -664,12 +782,14 @@ class Importer {
       route.requestValidator = this.validatorName()
       this.validated = true
     }
-    if (request.template !== undefined && integration !== 'mock') {
-      this.warn([...at, 'template'], 'request templates are not supported yet (AWS applies them to non-proxy integrations only)')
+    const proxy = integration === 'lambda' || integration === 'http_proxy'
+    if (request.template !== undefined && proxy) {
+      this.warn([...at, 'template'], 'request templates apply to non-proxy integrations only; a proxy passes the request through (ignored, as the framework does)')
     }
-    if (request.passThrough !== undefined) this.warn([...at, 'passThrough'], 'passthrough behaviour applies to mapping templates, which are not supported yet (ignored)')
+    if (request.passThrough !== undefined && proxy) this.warn([...at, 'passThrough'], 'passThrough applies to non-proxy integrations only (ignored)')
     if (request.contentHandling !== undefined) this.warn([...at, 'contentHandling'], 'content handling conversions are not supported yet (ignored)')
-    if (request.uri !== undefined && integration !== 'http_proxy') this.warn([...at, 'uri'], 'uri applies to http-proxy integrations (ignored)')
+    if (request.uri !== undefined && integration !== 'http_proxy' && integration !== 'http') this.warn([...at, 'uri'], 'uri applies to http and http-proxy integrations (ignored)')
+    if (request.method !== undefined && integration !== 'http_proxy' && integration !== 'http') this.warn([...at, 'method'], 'method applies to http and http-proxy integrations (ignored)')
   }
 
   /** The one validator the framework creates for a service (body and parameters). */
@@ -879,7 +999,7 @@ class Importer {
     if (raw.identitySource !== undefined) config.identitySource = raw.identitySource
     if (raw.identityValidationExpression !== undefined) config.identityValidationExpression = raw.identityValidationExpression
     if (raw.resultTtlInSeconds !== undefined) this.warn([...at, 'resultTtlInSeconds'], 'Portico verifies Cognito tokens on every request; the result TTL is not used (ignored)')
-    if (raw.claims !== undefined) {
+    if (raw.claims !== undefined && !this.claimsUsed) {
       this.warn([...at, 'claims'], 'claims select what non-proxy integrations receive; with lambda-proxy every claim reaches the function, as on AWS (ignored)')
     }
     const pool = providerArn.slice(providerArn.indexOf('userpool/') + 'userpool/'.length)
@@ -1532,25 +1652,6 @@ function functionEntries(functions: unknown): [string, unknown, Path][] {
 function authorizerName(name: string): string {
   const clean = name.replace(/[^\w-]/g, '_').slice(0, 128)
   return /^[A-Za-z]/.test(clean) ? clean : `a${clean}`.slice(0, 128)
-}
-
-/** A template given as a string or per content type (application/json first). */
-function pickTemplate(t: unknown): string | undefined {
-  if (typeof t === 'string') return t
-  if (isObject(t)) {
-    const v = t['application/json'] ?? Object.values(t)[0]
-    return typeof v === 'string' ? v : undefined
-  }
-  return undefined
-}
-
-function staticJson(text: string): unknown {
-  if (/[$#]/.test(text)) return undefined
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
 }
 
 /** How a CloudFormation reference looks in messages: {Ref}, {Fn::GetAtt}, ... */

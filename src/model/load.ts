@@ -23,6 +23,7 @@ import type { HttpCorsConfig, RouteCorsConfig } from './cors-schema.ts'
 import type { ModelConfig, RequestValidatorConfig } from './validation-schema.ts'
 import { checkModels, compileRouteRequest, type CompiledRequestValidation } from './compile-request.ts'
 import { preflightPlans } from './compile-cors.ts'
+import { compileMapping, type CompiledMapping } from '../features/mapping/compile.ts'
 
 /** One problem in a config, with the path of the field at fault. */
 export interface ConfigIssue {
@@ -72,8 +73,10 @@ export interface CompiledRoute {
   resourcePath: string
   template: PathTemplate | null
   integration: CompiledIntegration
-  /** For lambda integrations: the named function, or undefined for a bare ARN. */
+  /** For lambda and lambda_custom integrations: the named function, or undefined for a bare ARN. */
   function?: CompiledFunction
+  /** Non-proxy integrations (lambda_custom, http, templated mock): templates and responses, compiled. */
+  mapping?: CompiledMapping
   /** Event format for lambda integrations. */
   payloadFormatVersion: '1.0' | '2.0'
   /** Stable id (resourceId in events). */
@@ -381,11 +384,11 @@ function compileApi(
     if (r.apiKeyRequired && api.type !== 'REST') {
       issues.push({ path: path('apiKeyRequired'), message: 'API keys exist on REST APIs only (as on AWS)' })
     }
-    if (integration.type === 'lambda') {
-      if (api.type === 'REST' && integration.payloadFormatVersion === '2.0') {
+    if (integration.type === 'lambda' || integration.type === 'lambda_custom') {
+      if (integration.type === 'lambda' && api.type === 'REST' && integration.payloadFormatVersion === '2.0') {
         issues.push({ path: path('integration', 'payloadFormatVersion'), message: 'REST APIs always send payload 1.0' })
       }
-      compiled.payloadFormatVersion = api.type === 'HTTP' ? (integration.payloadFormatVersion ?? '2.0') : '1.0'
+      if (integration.type === 'lambda') compiled.payloadFormatVersion = api.type === 'HTTP' ? (integration.payloadFormatVersion ?? '2.0') : '1.0'
       const fn = functions[integration.function]
       if (fn) compiled.function = fn
       else if (!/^arn:aws[a-z-]*:lambda:/.test(integration.function)) {
@@ -409,6 +412,13 @@ function compileApi(
     if (integration.type === 'mock' && api.type === 'HTTP') {
       issues.push({ path: path('integration', 'type'), message: 'mock integrations exist on REST APIs only (as on AWS)' })
     }
+    if (integration.type === 'lambda_custom' || integration.type === 'http' || (integration.type === 'mock' && integration.responses)) {
+      if (api.type !== 'REST' && integration.type !== 'mock') {
+        issues.push({ path: path('integration', 'type'), message: `${integration.type} (non-proxy) integrations exist on REST APIs only (as on AWS); HTTP APIs use lambda or http_proxy` })
+      }
+      compiled.mapping = compileMapping(integration, (p, message) => issues.push({ path: path('integration', ...p), message }))
+      if (integration.type === 'http') checkHttpUri(integration.uri, compiled, template, issues, path)
+    }
     routes.push(compiled)
   })
   if (api.type === 'REST') {
@@ -418,7 +428,7 @@ function compileApi(
   for (const stage of stages) {
     for (const route of routes) {
       const i = route.integration
-      const text = i.type === 'http_proxy' ? i.uri : i.type === 'lambda' ? (route.function?.config.arn ?? i.function) : ''
+      const text = i.type === 'http_proxy' || i.type === 'http' ? i.uri : i.type === 'lambda' || i.type === 'lambda_custom' ? (route.function?.config.arn ?? i.function) : ''
       for (const m of text.matchAll(/\$\{stageVariables\.([A-Za-z0-9_]+)\}/g)) {
         if (stage.variables[m[1]!] === undefined) {
           warnings.push(`API "${api.name}" stage "${stage.name}" has no variable "${m[1]}", used by route "${route.routeKey}": its requests will fail with 500`)
@@ -482,6 +492,25 @@ function addPreflightRoutes(
     if (plan.origins.length) route.corsOrigins = plan.origins
     const last = routes.findLastIndex((r) => r.resourcePath === plan.path)
     routes.splice(last + 1, 0, route)
+  }
+}
+
+/**
+ * An http integration's {x} come from integration.request.path.x, else from the route's own
+ * {x} (Portico fills those in, as the importers map them); any other {x} could never be filled.
+ */
+function checkHttpUri(
+  uri: string,
+  route: CompiledRoute,
+  template: PathTemplate | null,
+  issues: ConfigIssue[],
+  path: (...p: (string | number)[]) => (string | number)[],
+) {
+  const mapped = new Set((route.mapping?.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name))
+  for (const m of uri.matchAll(/\{([A-Za-z0-9_]+)\+?\}/g)) {
+    if (!mapped.has(m[1]!) && !template?.paramNames.includes(m[1]!)) {
+      issues.push({ path: path('integration', 'uri'), message: `{${m[1]}} is neither mapped (integration.request.path.${m[1]}) nor a path parameter of ${route.resourcePath}` })
+    }
   }
 }
 

@@ -15,6 +15,7 @@ import { cacheSettingsSchema, routeCachingSchema, stageCacheSchema } from './cac
 import { storePolicySchema, throttleSchema, usagePlanSchema } from './usage-schema.ts'
 import { httpCorsSchema, routeCorsSchema } from './cors-schema.ts'
 import { modelName, modelSchema, requestModelsSchema, requestParametersSchema, requestValidatorSchema } from './validation-schema.ts'
+import { httpCustomIntegration, lambdaCustomIntegration, mockTemplateFields } from './mapping-schema.ts'
 import { headerMap, resourcePath, routeMethod, stageName, stageVariables, timeoutMs } from './typedefs.ts'
 
 /** A Lambda function the gateway can invoke: a local module or a remote AWS function. */
@@ -97,15 +98,24 @@ export const httpProxyIntegration = z
 
 export const mockIntegration = z
   .strictObject({
-    type: z.literal('mock').describe('Mock integration (MOCK): a static response, no backend.'),
-    statusCode: z.number().int().min(100).max(599).default(200).describe('Status of the response.'),
-    headers: headerMap.default({}).describe('Response headers.'),
-    body: z.string().default('').describe('Response body.'),
+    type: z.literal('mock').describe('Mock integration (MOCK): a static response, or one selected and rendered by templates; no backend.'),
+    statusCode: z.number().int().min(100).max(599).optional().describe('Static form: status of the response (default 200).'),
+    headers: headerMap.optional().describe('Static form: response headers.'),
+    body: z.string().optional().describe('Static form: response body, sent as written.'),
+    ...mockTemplateFields,
   })
-  .describe('Answer with a static response.')
+  .refine((m) => m.responses !== undefined || (m.requestTemplates === undefined && m.passthroughBehavior === undefined), {
+    message: 'requestTemplates and passthroughBehavior select among responses: add responses',
+    path: ['responses'],
+  })
+  .refine((m) => m.responses === undefined || (m.statusCode === undefined && m.headers === undefined && m.body === undefined), {
+    message: 'a mock is either static (statusCode, headers, body) or templated (requestTemplates, responses), not both',
+    path: ['responses'],
+  })
+  .describe('Answer without a backend: a static response, or the integration response the request template selects.')
 
 export const integrationSchema = z
-  .discriminatedUnion('type', [lambdaIntegration, httpProxyIntegration, mockIntegration])
+  .discriminatedUnion('type', [lambdaIntegration, httpProxyIntegration, mockIntegration, lambdaCustomIntegration, httpCustomIntegration])
   .describe('What the route calls.')
 
 export const routeSchema = z
@@ -310,5 +320,7 @@ export type IntegrationConfig = z.output<typeof integrationSchema>
 export type LambdaIntegrationConfig = z.output<typeof lambdaIntegration>
 export type HttpProxyIntegrationConfig = z.output<typeof httpProxyIntegration>
 export type MockIntegrationConfig = z.output<typeof mockIntegration>
+export type LambdaCustomIntegrationConfig = z.output<typeof lambdaCustomIntegration>
+export type HttpCustomIntegrationConfig = z.output<typeof httpCustomIntegration>
 export type FunctionConfig = z.output<typeof functionSchema>
 export type SettingsConfig = z.output<typeof settingsSchema>

@@ -14,7 +14,7 @@ describe('portico validate', () => {
   it('accepts the example', () => {
     const r = portico('validate', '--config', 'examples/users/portico.yaml')
     expect(r.code).toBe(0)
-    expect(r.stdout).toBe('examples/users/portico.yaml: OK (2 APIs, 9 routes)\n')
+    expect(r.stdout).toBe('examples/users/portico.yaml: OK (2 APIs, 10 routes)\n')
   })
   it('prints every problem with its field path and line, and exits 1', () => {
     const r = portico('validate', '--config', 'test/fixtures/configs/bad.yaml')
@@ -73,7 +73,8 @@ describe('portico routes', () => {
     expect(r.code).toBe(0)
     const lines = r.stdout.trim().split('\n')
     expect(lines[0]).toMatch(/^API\s+URL\s+METHOD\s+PATH\s+INTEGRATION\s+AUTH\s+API KEY\s+CACHE\s+THROTTLE$/)
-    expect(lines).toHaveLength(10)
+    expect(lines).toHaveLength(11)
+    expect(lines.some((l) => /\/prod\/users\/\{id\}\/profile\s+GET .*lambda_custom getProfile \(1 template, 2 responses\)/.test(l))).toBe(true)
     expect(lines.some((l) => /\/prod\/me\s+GET .*token:jwtToken/.test(l))).toBe(true)
     expect(lines.some((l) => /\/prod\/partner\/users\/\{id\}.*required/.test(l))).toBe(true)
     expect(lines[1]).toMatch(/^users-rest \(REST\)\s+\/prod\/users\/\{id\}\s+GET\s+\/users\/\{id\}\s+lambda getUser \(payload 1\.0\)/)

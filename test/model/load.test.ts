@@ -83,7 +83,7 @@ describe('invalid configs', () => {
     [
       'bad integration type',
       rest([{ method: 'GET', path: '/a', integration: { type: 'aws' } }]),
-      ["apis[0].routes[0].integration.type: Invalid discriminator value. Expected 'lambda' | 'http_proxy' | 'mock'"],
+      ["apis[0].routes[0].integration.type: Invalid discriminator value. Expected 'lambda' | 'http_proxy' | 'mock' | 'lambda_custom' | 'http'"],
     ],
     [
       'unknown function',

@@ -120,6 +120,8 @@ describe('users example on Bun', () => {
       ['/nostage/users/42'],
       ['/prod/users', { method: 'POST', body: 'not json' }],
       ['/v2/users', { method: 'POST', body: JSON.stringify({ name: '' }) }],
+      // The Lambda custom route: its templates rendered, its error selected by pattern.
+      ['/prod/users/0/profile'],
     ]
     for (const [path, init] of requests) {
       expect({ path, ...(await answer(bun!.url, path, init)) }).toEqual({ path, ...(await answer(node!.url, path, init)) })

@@ -81,7 +81,8 @@ export function createLambdaIntegration(route: CompiledRoute, api: CompiledApi, 
 
 // Plain functions returning promises rather than async ones: each async layer costs the
 // request a promise and extra microtask turns.
-function invokeWithTimeout(deps: GatewayDeps, target: FunctionTarget, event: unknown, timeoutMs: number | undefined): Promise<InvokeOutcome> {
+/** Invokes within the integration timeout (504 past it), invoke failures mapped as AWS maps them. */
+export function invokeWithTimeout(deps: GatewayDeps, target: FunctionTarget, event: unknown, timeoutMs: number | undefined): Promise<InvokeOutcome> {
   if (timeoutMs === undefined) return invokeMapped(deps, target, event, NEVER_ABORTED)
   return invokeRacing(deps, target, event, timeoutMs)
 }

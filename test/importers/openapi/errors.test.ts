@@ -43,16 +43,15 @@ describe('what is not an OpenAPI 3 document', () => {
 describe('integrations Portico cannot serve', () => {
   it('reports every problem with its path', () => {
     const bad = doc({
-      '/aws': { post: op({ type: 'aws', uri: lambdaUri('f'), httpMethod: 'POST' }) },
       '/odd': { get: op({ type: 'vpc' }) },
+      '/dynamodb': { post: op({ type: 'aws', uri: 'arn:aws:apigateway:us-east-1:dynamodb:action/GetItem', responses: { default: { statusCode: '200' } } }) },
+      '/no-responses': { get: op({ type: 'http', uri: 'http://backend/x' }) },
+      '/odd-passthrough': { get: op({ ...mock, passthroughBehavior: 'sometimes' }) },
+      '/bad-status': { get: op({ ...mock, responses: { default: { statusCode: 'ok' } } }) },
       '/sqs': { post: op({ type: 'aws_proxy', integrationSubtype: 'SQS-SendMessage', uri: 'x' }) },
       '/s3': { get: op({ type: 'aws_proxy', uri: 'arn:aws:apigateway:us-east-1:s3:path/bucket/key' }) },
       '/sub': { get: op({ type: 'aws_proxy', uri: { 'Fn::Sub': 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations' } }) },
       '/cfn': { get: op({ type: 'aws_proxy', uri: 'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${GetPets.Arn}/invocations' }) },
-      '/vtl': { get: op({ ...mock, requestTemplates: { 'application/json': '#if($input.params("x") == "1"){"statusCode": 200}#else{"statusCode": 500}#end' } }) },
-      '/vtl-body': { get: op({ ...mock, responses: { default: { statusCode: '200', responseTemplates: { 'application/json': '{"id": "$context.requestId"}' } } } }) },
-      '/no-match': { get: op({ ...mock, requestTemplates: { 'application/json': '{"statusCode": 404}' }, responses: { '2\\d{2}': { statusCode: '200' } } }) },
-      '/dynamic-header': { get: op({ ...mock, responses: { default: { statusCode: '200', responseParameters: { 'method.response.header.X-Id': 'integration.response.header.id' } } } }) },
       '/uri-from-query/{id}': {
         get: op({ type: 'http_proxy', uri: 'http://backend/{stage}', requestParameters: { 'integration.request.path.stage': 'method.request.querystring.version' } }),
       },
@@ -63,8 +62,18 @@ describe('integrations Portico cannot serve', () => {
       '/bad/{a}{b}': { get: op(mock) },
     })
     expect(issues(bad)).toEqual([
-      { path: ['paths', '/aws', 'post', 'x-amazon-apigateway-integration', 'type'], message: 'AWS (non-proxy) integrations are not supported yet: use aws_proxy for Lambda functions' },
-      { path: ['paths', '/odd', 'get', 'x-amazon-apigateway-integration', 'type'], message: 'unknown integration type "vpc": aws_proxy, http_proxy or mock' },
+      { path: ['paths', '/odd', 'get', 'x-amazon-apigateway-integration', 'type'], message: 'unknown integration type "vpc": aws_proxy, aws, http_proxy, http or mock' },
+      {
+        path: ['paths', '/dynamodb', 'post', 'x-amazon-apigateway-integration', 'uri'],
+        message:
+          'AWS service integrations other than Lambda are not supported: an aws integration here calls a Lambda function (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/<function ARN>/invocations)',
+      },
+      {
+        path: ['paths', '/no-responses', 'get', 'x-amazon-apigateway-integration', 'responses'],
+        message: 'a non-proxy integration needs responses (at least "default"): without one, API Gateway answers every request with 500',
+      },
+      { path: ['paths', '/odd-passthrough', 'get', 'x-amazon-apigateway-integration', 'passthroughBehavior'], message: 'must be when_no_match, when_no_templates or never' },
+      { path: ['paths', '/bad-status', 'get', 'x-amazon-apigateway-integration', 'responses', 'default', 'statusCode'], message: 'must be an integer, not "ok"' },
       {
         path: ['paths', '/sqs', 'post', 'x-amazon-apigateway-integration', 'integrationSubtype'],
         message: 'AWS service integrations (integrationSubtype) are not supported; aws_proxy integrations call Lambda functions',
@@ -80,19 +89,6 @@ describe('integrations Portico cannot serve', () => {
       {
         path: ['paths', '/cfn', 'get', 'x-amazon-apigateway-integration', 'uri'],
         message: '"${GetPets.Arn}" is not a Lambda function ARN: map it to a local handler with lambdaMapping ("GetPets" → "module.export")',
-      },
-      {
-        path: ['paths', '/vtl', 'get', 'x-amazon-apigateway-integration', 'requestTemplates', 'application/json'],
-        message: 'the template uses VTL ("#if"), which Portico does not run yet: only a static {"statusCode": N} selects a mock response',
-      },
-      {
-        path: ['paths', '/vtl-body', 'get', 'x-amazon-apigateway-integration', 'responses', 'default', 'responseTemplates', 'application/json'],
-        message: 'the template uses VTL ("$context"), which Portico does not run yet: only static bodies can be served',
-      },
-      { path: ['paths', '/no-match', 'get', 'x-amazon-apigateway-integration', 'responses'], message: 'no response matches status 404 and there is no "default" response' },
-      {
-        path: ['paths', '/dynamic-header', 'get', 'x-amazon-apigateway-integration', 'responses', 'default', 'responseParameters', 'method.response.header.X-Id'],
-        message: 'a mock can only send static values (\'...\'), not "integration.response.header.id"',
       },
       {
         path: ['paths', '/uri-from-query/{id}', 'get', 'x-amazon-apigateway-integration', 'requestParameters', 'integration.request.path.stage'],

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { parse } from 'yaml'
 import { FIXTURES } from '../../helpers/gateway.ts'
+import type { HttpClient } from '../../../src/core/deps.ts'
+import { fetchHttpClient } from '../../../src/integrations/http/index.ts'
 
 export const OPENAPI_FIXTURES = resolve(FIXTURES, 'openapi')
 
@@ -14,11 +16,15 @@ export function fixture(name: string): any {
 }
 
 /** The host the PetStore example's integrations call. */
-export const PETSTORE_HOST = 'http://petstore.execute-api.us-east-1.amazonaws.com'
+export const PETSTORE_HOST = 'http://petstore-demo-endpoint.execute-api.com'
 
-/** A document with every occurrence of `from` replaced by `to` (integration URIs). */
-export function rewrite<T>(doc: T, from: string, to: string): T {
-  return JSON.parse(JSON.stringify(doc).replaceAll(from, to))
+/**
+ * The gateway's HTTP client with requests for `from` (an origin) sent to `to` instead: a
+ * local backend stands in for a public one, the imported document unchanged.
+ */
+export function redirectingClient(from: string, to: string): HttpClient {
+  const client = fetchHttpClient()
+  return { send: (r) => client.send({ ...r, url: r.url.startsWith(from) ? to + r.url.slice(from.length) : r.url }) }
 }
 
 export interface SeenRequest {

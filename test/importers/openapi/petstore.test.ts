@@ -1,13 +1,12 @@
 /**
- * API Gateway's PetStore example imported from OpenAPI and served: the HTTP integrations
- * against a local PetStore backend, the mock integrations, and the example as AWS writes it
- * (non-proxy HTTP), which Portico refuses with a clear error.
+ * API Gateway's PetStore example imported from OpenAPI as AWS writes it and served: the HTTP
+ * non-proxy integrations against a local backend standing in for petstore-demo-endpoint (the
+ * gateway's HTTP client redirects that origin; the document is unchanged), and the mocks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { importOpenApi, isOpenApiDocument } from '../../../src/importers/openapi.ts'
-import { ConfigError } from '../../../src/model/load.ts'
 import { makeGateway } from '../../helpers/gateway.ts'
-import { fixture, PETSTORE_HOST, rewrite, startPetStoreBackend } from './helpers.ts'
+import { fixture, PETSTORE_HOST, redirectingClient, startPetStoreBackend } from './helpers.ts'
 
 let backend: Awaited<ReturnType<typeof startPetStoreBackend>>
 beforeAll(async () => {
@@ -17,10 +16,10 @@ afterAll(() => backend.close())
 
 const integration = (path: string, method: string) => `paths.${path}.${method}.x-amazon-apigateway-integration`
 
-describe('PetStore (HTTP integrations)', () => {
-  const serve = () => {
-    const { config, warnings } = importOpenApi(rewrite(fixture('petstore.yaml'), PETSTORE_HOST, backend.url), { file: 'petstore.yaml' })
-    return { ...makeGateway(config), warnings, config }
+describe('PetStore as AWS writes it (HTTP non-proxy integrations)', () => {
+  const serve = (opts: { stage?: string } = {}) => {
+    const { config, warnings } = importOpenApi(fixture('petstore.yaml'), { file: 'petstore.yaml', ...opts })
+    return { ...makeGateway(config, { deps: { httpClient: redirectingClient(PETSTORE_HOST, backend.url) } }), warnings, config }
   }
 
   it('is recognised as OpenAPI', () => {
@@ -28,40 +27,44 @@ describe('PetStore (HTTP integrations)', () => {
     expect(isOpenApiDocument(fixture('petstore-mock.json'))).toBe(true)
   })
 
-  it('imports every method, with the stage from servers and a warning for each key proxies ignore', () => {
+  it('imports every method as written, without warnings', () => {
     const { config, warnings } = importOpenApi(fixture('petstore.yaml'))
+    expect(warnings).toEqual([])
     const api = config.apis[0]!
     expect(api.name).toBe('PetStore')
     expect(api.type).toBe('REST')
     expect(api.stages).toEqual([{ name: 'prod' }])
     expect(api.routes!.map((r) => `${r.method} ${r.path} ${r.integration.type}`)).toEqual([
       'GET / mock',
-      'GET /pets http_proxy',
-      'POST /pets http_proxy',
+      'GET /pets http',
+      'POST /pets http',
       'OPTIONS /pets mock',
-      'GET /pets/{petId} http_proxy',
+      'GET /pets/{petId} http',
       'OPTIONS /pets/{petId} mock',
     ])
-    expect(api.routes![4]!.integration).toEqual({ type: 'http_proxy', uri: `${PETSTORE_HOST}/petstore/pets/{petId}`, method: 'GET' })
-    expect(warnings).toEqual([
-      `${integration('/pets', 'get')}.passthroughBehavior: proxy integrations pass every request through; ignored`,
-      `${integration('/pets', 'get')}.responses: proxy integrations pass the backend's answer through unchanged; integration responses are ignored`,
-      `${integration('/pets', 'post')}.passthroughBehavior: proxy integrations pass every request through; ignored`,
-      `${integration('/pets', 'post')}.responses: proxy integrations pass the backend's answer through unchanged; integration responses are ignored`,
-      `${integration('/pets/{petId}', 'get')}.passthroughBehavior: proxy integrations pass every request through; ignored`,
-      `${integration('/pets/{petId}', 'get')}.responses: proxy integrations pass the backend's answer through unchanged; integration responses are ignored`,
-    ])
+    expect(api.routes![4]!.integration).toEqual({
+      type: 'http',
+      uri: `${PETSTORE_HOST}/petstore/pets/{petId}`,
+      method: 'GET',
+      requestParameters: { 'integration.request.path.petId': 'method.request.path.petId' },
+      passthroughBehavior: 'WHEN_NO_MATCH',
+      responses: [{ statusCode: 200, responseParameters: { 'method.response.header.Access-Control-Allow-Origin': "'*'" } }],
+    })
   })
 
-  it('GET /prod/pets reaches the backend with the query string', async () => {
-    const { app, warnings } = serve()
-    expect(warnings).toHaveLength(6)
+  it('GET /prod/pets sends the mapped query string and answers with the mapped header', async () => {
+    const { app } = serve()
     backend.seen.length = 0
-    const res = await app.request('/prod/pets?type=dog&page=2')
+    const res = await app.request('/prod/pets?type=dog&page=2&other=x', { headers: { 'x-not-mapped': '1' } })
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual([{ id: 1, type: 'dog', price: 249.99 }])
-    expect(res.headers.get('x-backend')).toBe('petstore')
-    expect(backend.seen.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /petstore/pets?type=dog&page=2'])
+    expect(res.headers.get('content-type')).toBe('application/json')
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    // A non-proxy integration answers with the mapped headers only.
+    expect(res.headers.get('x-backend')).toBeNull()
+    expect(res.headers.get('X-Amzn-Trace-Id')).toMatch(/^Root=1-/)
+    expect(backend.seen.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /petstore/pets?page=2&type=dog'])
+    expect(backend.seen[0]!.headers['x-not-mapped']).toBeUndefined()
   })
 
   it('GET /prod/pets/{petId} fills the backend path from the mapped path parameter', async () => {
@@ -70,14 +73,14 @@ describe('PetStore (HTTP integrations)', () => {
     const res = await app.request('/prod/pets/2')
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ id: 2, type: 'cat', price: 124.99 })
-    // A proxy passes the backend's status through.
+    // One (default) integration response: the backend's 404 is the method's 200, as on AWS.
     const missing = await app.request('/prod/pets/99')
-    expect(missing.status).toBe(404)
+    expect(missing.status).toBe(200)
     expect(await missing.json()).toEqual({ message: 'pet not found' })
     expect(backend.seen.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /petstore/pets/2', 'GET /petstore/pets/99'])
   })
 
-  it('POST /prod/pets forwards the body', async () => {
+  it('POST /prod/pets passes the body through', async () => {
     const { app } = serve()
     backend.seen.length = 0
     const res = await app.request('/prod/pets', {
@@ -122,68 +125,45 @@ describe('PetStore (HTTP integrations)', () => {
   })
 
   it('takes the stage from the options', async () => {
-    const { config } = importOpenApi(rewrite(fixture('petstore.yaml'), PETSTORE_HOST, backend.url), { stage: 'test' })
-    const { app } = makeGateway(config)
+    const { app } = serve({ stage: 'test' })
     expect((await app.request('/test/pets/1')).status).toBe(200)
     expect((await app.request('/prod/pets/1')).status).toBe(403)
   })
 })
 
-describe('PetStore as AWS writes it (HTTP non-proxy integrations)', () => {
-  it('is refused with an error per method that says what to use instead', () => {
-    const doc = fixture('petstore.yaml')
-    for (const [path, method] of [['/pets', 'get'], ['/pets', 'post'], ['/pets/{petId}', 'get']] as const) {
-      doc.paths[path][method]['x-amazon-apigateway-integration'].type = 'http'
-    }
-    const message =
-      'HTTP (non-proxy) integrations need mapping templates and integration responses, which Portico does not support yet: use http_proxy (the request and the backend\'s answer pass through unchanged)'
-    let error: unknown
-    try {
-      importOpenApi(doc, { file: 'petstore.json' })
-    } catch (e) {
-      error = e
-    }
-    expect(error).toBeInstanceOf(ConfigError)
-    expect((error as ConfigError).issues).toEqual([
-      { path: ['paths', '/pets', 'get', 'x-amazon-apigateway-integration', 'type'], message },
-      { path: ['paths', '/pets', 'post', 'x-amazon-apigateway-integration', 'type'], message },
-      { path: ['paths', '/pets/{petId}', 'get', 'x-amazon-apigateway-integration', 'type'], message },
-    ])
-    expect((error as Error).message.split('\n').slice(0, 2)).toEqual([
-      'petstore.json: invalid config',
-      `  paths./pets.get.x-amazon-apigateway-integration.type: ${message}`,
-    ])
-  })
-})
-
 describe('PetStore (mock integrations, OpenAPI 3.1 JSON)', () => {
-  it('imports without warnings and serves the static answers', async () => {
+  it('imports the mocks as written, without warnings, and serves what their templates select', async () => {
     const { config, warnings } = importOpenApi(fixture('petstore-mock.json'))
     expect(warnings).toEqual([])
+    const PETS = '[{"id": 1, "type": "dog", "price": 249.99}, {"id": 2, "type": "cat", "price": 124.99}, {"id": 3, "type": "fish", "price": 0.99}]'
     expect(config.apis[0]!.routes).toEqual([
       {
         method: 'GET',
         path: '/pets',
         integration: {
           type: 'mock',
-          statusCode: 200,
-          headers: { 'Access-Control-Allow-Origin': '*' },
-          body: '[{"id": 1, "type": "dog", "price": 249.99}, {"id": 2, "type": "cat", "price": 124.99}, {"id": 3, "type": "fish", "price": 0.99}]',
+          requestTemplates: { 'application/json': '{"statusCode": 200}' },
+          responses: [{ statusCode: 200, responseParameters: { 'method.response.header.Access-Control-Allow-Origin': "'*'" }, responseTemplates: { 'application/json': PETS } }],
         },
       },
-      // {"statusCode": 201} selects the 2\d{2} response, not default.
       // The body's schema is a model; without a validator nothing checks it, as on AWS.
       {
         method: 'POST',
         path: '/pets',
-        integration: { type: 'mock', statusCode: 201, body: '{"pet": {"type": "dog", "price": 249.99}, "message": "success"}' },
+        integration: {
+          type: 'mock',
+          requestTemplates: { 'application/json': '{"statusCode": 201}' },
+          responses: [
+            { selectionPattern: '2\\d{2}', statusCode: 201, responseTemplates: { 'application/json': '{"pet": {"type": "dog", "price": 249.99}, "message": "success"}' } },
+            { statusCode: 500 },
+          ],
+        },
         requestModels: { 'application/json': 'NewPet' },
       },
-      // No request template: the default response.
       {
         method: 'GET',
         path: '/pets/{petId}',
-        integration: { type: 'mock', statusCode: 200, body: '{"id": 1, "type": "dog", "price": 249.99}' },
+        integration: { type: 'mock', responses: [{ statusCode: 200, responseTemplates: { 'application/json': '{"id": 1, "type": "dog", "price": 249.99}' } }] },
         requestParameters: { 'method.request.path.petId': true },
       },
     ])
@@ -193,10 +173,13 @@ describe('PetStore (mock integrations, OpenAPI 3.1 JSON)', () => {
     expect(list.headers.get('content-type')).toBe('application/json')
     expect(list.headers.get('access-control-allow-origin')).toBe('*')
     expect(await list.json()).toHaveLength(3)
-    const created = await app.request('/prod/pets', { method: 'POST', body: '{"type":"dog","price":249.99}' })
+    // {"statusCode": 201} selects the 2\d{2} response, not the default (500).
+    const created = await app.request('/prod/pets', { method: 'POST', body: '{"type":"dog","price":249.99}', headers: { 'content-type': 'application/json' } })
     expect(created.status).toBe(201)
     expect(await created.json()).toEqual({ pet: { type: 'dog', price: 249.99 }, message: 'success' })
+    // No request template: the mock's status is 200, which the default response answers.
     const one = await app.request('/prod/pets/1')
+    expect(one.status).toBe(200)
     expect(await one.json()).toEqual({ id: 1, type: 'dog', price: 249.99 })
   })
 })

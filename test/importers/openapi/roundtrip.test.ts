@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { parse } from 'yaml'
 import { z } from 'zod'
 import { importOpenApi, type OpenApiImportOptions } from '../../../src/importers/openapi.ts'
@@ -24,6 +24,7 @@ describe('round trip', () => {
     ['petstore-mock.json', {}],
     ['orders-auth.yaml', { lambdaMapping: { orders: 'handlers.orders', tokenAuth: 'handlers.tokenAuth' } }],
     ['http-api.yaml', { lambdaMapping: { items: 'handlers.items', teamAuth: 'handlers.teamAuth' } }],
+    ['mapping.yaml', { lambdaMapping: { users: 'handlers.users' } }],
   ]
   it.each(cases)('%s: the export imports back into the same model, and exports the same', (file, opts) => {
     const first = load(importOpenApi(fixture(file), opts).config)
@@ -70,22 +71,38 @@ describe('exporting a native config', () => {
       'function "getUser": the local handler users.get (exported as the Lambda function "getUser": import with lambdaMapping {"getUser": "users.get"})',
       'function "createUser": the local handler users.create (exported as the Lambda function "createUser": import with lambdaMapping {"createUser": "users.create"})',
       'function "me": the local handler users.me (exported as the Lambda function "me": import with lambdaMapping {"me": "users.me"})',
+      'function "getProfile": the local handler users.profile (exported as the Lambda function "getProfile": import with lambdaMapping {"getProfile": "users.profile"})',
       'function "tokenAuthorizer": the local handler auth.token (exported as the Lambda function "tokenAuthorizer": import with lambdaMapping {"tokenAuthorizer": "auth.token"}); also its environment',
     ])
     const paths = (document as any).paths
-    expect(Object.keys(paths)).toEqual(['/users/{id}', '/users', '/backend/{proxy+}', '/health', '/me', '/partner/users/{id}'])
+    expect(Object.keys(paths)).toEqual(['/users/{id}', '/users', '/backend/{proxy+}', '/health', '/me', '/partner/users/{id}', '/users/{id}/profile'])
+    // The Lambda custom route: an aws integration with its templates and responses.
+    const profile = paths['/users/{id}/profile'].get
+    expect(profile.responses).toEqual({ '200': { description: '200 response' }, '404': { description: '404 response' } })
+    expect(profile['x-amazon-apigateway-integration']).toMatchObject({
+      type: 'aws',
+      httpMethod: 'POST',
+      uri: 'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:getProfile/invocations',
+      passthroughBehavior: 'when_no_match',
+      requestTemplates: { 'application/json': expect.stringContaining("$input.params('id')") },
+      responses: { default: { statusCode: '200' }, '.*\\[404\\].*': { statusCode: '404' } },
+    })
     expect(paths['/backend/{proxy+}']['x-amazon-apigateway-any-method']['x-amazon-apigateway-integration']).toEqual({
       type: 'http_proxy',
       httpMethod: 'ANY',
       uri: '${stageVariables.backendUrl}/{proxy}',
       requestParameters: { 'integration.request.path.proxy': 'method.request.path.proxy' },
     })
-    const { config, warnings } = importOpenApi(document, { lambdaMapping: { getUser: 'users.get', createUser: 'users.create', me: 'users.me', tokenAuthorizer: 'auth.token' } })
+    const { config, warnings } = importOpenApi(document, {
+      lambdaMapping: { getUser: 'users.get', createUser: 'users.create', me: 'users.me', tokenAuthorizer: 'auth.token', getProfile: 'users.profile' },
+    })
     expect(warnings).toEqual([])
-    const { app } = makeGateway(config)
+    const { app } = makeGateway(config, { baseDir: resolve('examples/users') })
     const health = await app.request('/prod/health')
     expect(health.status).toBe(200)
     expect(await health.text()).toBe('{"status":"ok"}')
+    const profileRes = await app.request('/prod/users/9/profile')
+    expect(((await profileRes.json()) as { user: unknown }).user).toEqual({ id: '9', name: 'User 9', email: 'user9@example.com' })
   })
 
   it('needs the API named when the config has several', async () => {

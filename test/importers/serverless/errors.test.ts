@@ -32,14 +32,19 @@ const CASES: [name: string, doc: unknown, issues: ConfigIssue[]][] = [
   ['another provider', { service: 's', provider: { name: 'azure' } }, [{ path: ['provider', 'name'], message: 'Portico serves AWS services only (provider.name is "azure")' }]],
   ['a placeholder region', { service: 's', provider: { name: 'aws', region: 'region' } }, [{ path: ['provider', 'region'], message: '"region" is not a region such as us-east-1' }]],
   [
-    'a non-proxy Lambda integration',
-    svc([http({ integration: 'lambda' })]),
-    [{ path: ['functions', 'fn', 'events', 0, 'http', 'integration'], message: "non-proxy Lambda integrations (integration: lambda) are not supported yet: the function would get a proxy event instead of its request template's output; use lambda-proxy" }],
+    'an http integration without uri',
+    svc([http({ integration: 'http' })]),
+    [{ path: ['functions', 'fn', 'events', 0, 'http', 'request', 'uri'], message: 'an http integration needs request.uri (the backend URL)' }],
   ],
   [
-    'a non-proxy HTTP integration',
-    svc([http({ integration: 'http', request: { uri: 'http://x' } })]),
-    [{ path: ['functions', 'fn', 'events', 0, 'http', 'integration'], message: 'non-proxy HTTP integrations (integration: http) are not supported yet; use http-proxy' }],
+    'a request template that does not parse',
+    svc([http({ integration: 'lambda', request: { template: { 'application/json': '{"id": "$input.params(\'id\'"}' } } })]),
+    [
+      {
+        path: ['functions', 'fn', 'events', 0, 'http', 'request', 'template', 'application/json'],
+        message: 'the template does not parse: line 1: unrecognised text near "\\"$input.params(\'id\'\\"}"',
+      },
+    ],
   ],
   [
     'an http-proxy without uri',
@@ -52,14 +57,30 @@ const CASES: [name: string, doc: unknown, issues: ConfigIssue[]][] = [
     [{ path: ['functions', 'fn', 'events', 0, 'http', 'integration'], message: '"grpc" is not an integration type (lambda-proxy, lambda, http-proxy, http, mock)' }],
   ],
   [
-    'a mock answering with VTL',
-    svc([http({ integration: 'mock', response: { template: "$input.path('$')" } })]),
-    [{ path: ['functions', 'fn', 'events', 0, 'http', 'response', 'template'], message: 'a mock response template must be static (VTL is not supported yet)' }],
+    'a response template with an unclosed #foreach',
+    svc([http({ integration: 'mock', response: { template: "#foreach($x in $input.path('$'))$x" } })]),
+    [{ path: ['functions', 'fn', 'events', 0, 'http', 'response', 'template'], message: '#foreach on line 1 has no #end' }],
   ],
   [
-    'a mock status pattern that is not a regular expression',
-    svc([http({ integration: 'mock', response: { statusCodes: { 200: { pattern: '(' } } } })]),
-    [{ path: ['functions', 'fn', 'events', 0, 'http', 'response', 'statusCodes', '200', 'pattern'], message: '"(" is not a valid regular expression' }],
+    'a status pattern that is not a regular expression',
+    svc([http({ integration: 'lambda', response: { statusCodes: { 200: { pattern: '' }, 400: { pattern: '(' } } } })]),
+    [{ path: ['functions', 'fn', 'events', 0, 'http', 'response', 'statusCodes', '400', 'pattern'], message: 'not a regular expression: "(" (Invalid regular expression: /(/: Unterminated group)' }],
+  ],
+  [
+    'a static response header without quotes',
+    svc([http({ integration: 'lambda', response: { headers: { 'Content-Type': 'text/html' } } })]),
+    [
+      {
+        path: ['functions', 'fn', 'events', 0, 'http', 'response', 'headers', 'Content-Type'],
+        message:
+          '"text/html" is not a response parameter source: integration.response.header.X, integration.response.multivalueheader.X, integration.response.body[.a.b], context.X, stageVariables.X or \'static\' (static values are written in single quotes, e.g. "\'text/html\'")',
+      },
+    ],
+  ],
+  [
+    'an unknown passThrough',
+    svc([http({ integration: 'lambda', request: { passThrough: 'SOMETIMES' } })]),
+    [{ path: ['functions', 'fn', 'events', 0, 'http', 'request', 'passThrough'], message: 'passThrough is NEVER, WHEN_NO_MATCH or WHEN_NO_TEMPLATES' }],
   ],
   [
     'an authorizer function that does not exist',
@@ -171,8 +192,8 @@ describe('import errors', () => {
   })
 
   it('lists every problem at once', () => {
-    const issues = issuesOf(svc([http({ integration: 'lambda' }), { http: { path: 'b', method: 'nope' } }], {}, { runtime: 'go1.x' }))
-    expect(issues.map((i) => i.path.join('.'))).toEqual(['functions.fn.runtime', 'functions.fn.events.0.http.integration', 'functions.fn.events.1.http.method'])
+    const issues = issuesOf(svc([http({ integration: 'http' }), { http: { path: 'b', method: 'nope' } }], {}, { runtime: 'go1.x' }))
+    expect(issues.map((i) => i.path.join('.'))).toEqual(['functions.fn.runtime', 'functions.fn.events.0.http.request.uri', 'functions.fn.events.1.http.method'])
   })
 
   it('a bad --region names the option', () => {

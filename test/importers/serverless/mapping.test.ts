@@ -132,7 +132,7 @@ describe('REST events', () => {
   it('request parameters: an object without required is required (the framework\'s rule); none required, no validator', () => {
     const one = imp(svc({ a: get([{ http: { path: 'u', method: 'get', request: { parameters: { headers: { 'X-A': { mappedFrom: 'x' } } } } } }]) }))
     expect(one.config.apis[0].routes[0].requestParameters).toEqual({ 'method.request.header.X-A': true })
-    expect(one.warnings).toEqual(['functions.a.events[0].http.request.parameters.headers.X-A.mappedFrom: parameter mappings apply to non-proxy integrations, which are not supported yet (ignored)'])
+    expect(one.warnings).toEqual(['functions.a.events[0].http.request.parameters.headers.X-A.mappedFrom: the framework maps parameters with mappedValue (http integrations); mappedFrom is ignored'])
     const none = imp(svc({ a: get([{ http: { path: 'u', method: 'get', request: { parameters: { querystrings: { q: false } } } } }]) }))
     expect(none.config.apis[0].routes[0].requestValidator).toBeUndefined()
     expect(none.config.apis[0].requestValidators).toBeUndefined()
@@ -279,12 +279,12 @@ describe('REST events', () => {
       'functions.a.layers: deployment setting, not used by Portico (ignored)',
       'functions.a.onStart: not supported by Portico yet (ignored)',
       'functions.a.events[0].http.timeout: not supported by Portico yet (ignored)',
-      'functions.a.events[0].http.async: asynchronous invocation applies to non-proxy integrations and is not supported yet (ignored)',
+      'functions.a.events[0].http.async: Portico invokes synchronously (RequestResponse); asynchronous invocation is not supported (ignored)',
       'functions.a.events[0].http.cors.shiny: not supported by Portico yet (ignored)',
-      'functions.a.events[0].http.request.template: request templates are not supported yet (AWS applies them to non-proxy integrations only)',
-      'functions.a.events[0].http.request.passThrough: passthrough behaviour applies to mapping templates, which are not supported yet (ignored)',
+      'functions.a.events[0].http.request.template: request templates apply to non-proxy integrations only; a proxy passes the request through (ignored, as the framework does)',
+      'functions.a.events[0].http.request.passThrough: passThrough applies to non-proxy integrations only (ignored)',
       'functions.a.events[0].http.request.contentHandling: content handling conversions are not supported yet (ignored)',
-      'functions.a.events[0].http.response: response templates and status codes are not supported yet (AWS applies them to non-proxy integrations only)',
+      'functions.a.events[0].http.response: response templates and status codes apply to non-proxy integrations only; a proxy passes its answer through (ignored, as the framework does)',
       'functions.a.events[1].sqs: sqs events are not served by Portico (only http and httpApi events are)',
     ])
   })
@@ -469,10 +469,29 @@ describe('other forms', () => {
     })
     const { config, warnings } = imp(doc)
     expect(warnings).toEqual([])
-    expect(config.apis[0].routes[0].integration).toEqual({ type: 'mock', statusCode: 418, body: 'short and stout', headers: { 'Content-Type': 'text/plain' } })
-    const res = await serve(doc).app.request(`${BASE}/dev/teapot`)
-    expect(res.status).toBe(418)
-    expect(await res.text()).toBe('short and stout')
+    expect(config.apis[0].routes[0].integration).toEqual({
+      type: 'mock',
+      requestTemplates: { 'application/json': '{"statusCode": 418}' },
+      responses: [
+        { statusCode: 200, responseTemplates: { 'application/json': 'default' } },
+        {
+          statusCode: 418,
+          selectionPattern: '418',
+          // response.template is every status code's application/json template, as the framework merges it.
+          responseTemplates: { 'application/json': 'default', 'text/plain': 'short and stout' },
+          responseParameters: { 'method.response.header.Content-Type': "'text/plain'" },
+        },
+      ],
+    })
+    const { app } = serve(doc)
+    const plain = await app.request(`${BASE}/dev/teapot`, { headers: { accept: 'text/plain' } })
+    expect(plain.status).toBe(418)
+    expect(await plain.text()).toBe('short and stout')
+    // Without Accept, the application/json template answers (with the mapped Content-Type).
+    const json = await app.request(`${BASE}/dev/teapot`)
+    expect(json.status).toBe(418)
+    expect(json.headers.get('content-type')).toBe('text/plain')
+    expect(await json.text()).toBe('default')
   })
 
   it('functions as a list of mappings; a missing service is named after the folder', () => {
