@@ -201,3 +201,26 @@ describe('what a client gets from a Lambda answer over a real socket', () => {
     }
   })
 })
+
+describe('a client that closes its side after sending', () => {
+  /** Sends `text`, half-closes, and resolves with what came back once the server closed too. */
+  function halfClosed(port: number, text: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end(text))
+      let out = ''
+      socket.on('data', (d) => (out += d))
+      socket.on('close', () => resolve(out))
+      socket.on('error', reject)
+    })
+  }
+  it('still gets the answer of a route that waits on I/O (HTTP proxy), then the connection ends', async () => {
+    const raw = await halfClosed(example.port, 'GET /prod/backend/hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+    expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 200 OK')
+    expect(raw.slice(raw.indexOf('\r\n\r\n') + 4)).toContain('hello')
+  })
+  it('gets the answer of a POST whose body came before the close', async () => {
+    const body = JSON.stringify({ name: 'Half', email: 'half@example.com' })
+    const raw = await halfClosed(example.port, `POST /prod/users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
+    expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 201 Created')
+  })
+})

@@ -118,6 +118,12 @@ export async function startNode(opts: StartOptions): Promise<RunningGateway> {
   })
   // Keep-alive sockets outlive a benchmark run otherwise; the header limit is the gateway's job.
   server.keepAliveTimeout = 65_000
+  // A client that sends its request and then closes its side (shutdown(SHUT_WR), `curl` with
+  // a body piped in, some proxies) still gets its answer: Node's default aborts the request and
+  // ends the socket at once, so any answer that waited on I/O was lost. With this Node ends
+  // the socket after the answer instead (httpAllowHalfOpen: set by Node's own http.Server, not
+  // an option of createServer).
+  ;(server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true
   const port = (server.address() as AddressInfo).port
   const stopWatching = opts.watch && opts.config ? watchConfig(opts.config, current, { ...opts, clock }, opened.stores) : () => {}
   return {
