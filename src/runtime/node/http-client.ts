@@ -33,14 +33,14 @@ export function nodeHttpClient(opts: NodeHttpClientOptions = {}): HttpClient & {
         const prior = headers[name]
         headers[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value]
       }
-      const url = new URL(r.url)
+      const url = splitHref(r.url)
       return new Promise<OutboundResponse>((resolve, reject) => {
         // agent.dispatch with a handler of our own, rather than request(): no Node Readable
         // per answer, and no Readable.toWeb() between undici and the web stream.
         agent.dispatch(
           {
             origin: url.origin,
-            path: url.pathname + url.search,
+            path: url.path,
             method: r.method as 'GET',
             headers,
             body: r.body ? Readable.fromWeb(r.body as import('node:stream/web').ReadableStream) : null,
@@ -52,6 +52,20 @@ export function nodeHttpClient(opts: NodeHttpClientOptions = {}): HttpClient & {
     },
     close: () => agent.close(),
   }
+}
+
+/**
+ * Origin and path + query of an absolute URL. The proxy hands over URLs WHATWG URL has
+ * already serialised (scheme://host[:port]/path?query), so slicing is enough; anything else
+ * goes through URL.
+ */
+function splitHref(href: string): { origin: string; path: string } {
+  const hostStart = href.indexOf('://') + 3
+  const slash = hostStart > 2 ? href.indexOf('/', hostStart) : -1
+  // Userinfo (user:pass@) is not part of an origin: URL drops it.
+  if (slash > 0 && !href.includes('#') && href.lastIndexOf('@', slash) < hostStart) return { origin: href.slice(0, slash), path: href.slice(slash) }
+  const url = new URL(href)
+  return { origin: url.origin, path: url.pathname + url.search }
 }
 
 /**
