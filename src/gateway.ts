@@ -12,16 +12,21 @@ import { memoryAuthorizerCache } from './storage/memory/authorizer-cache.ts'
 import { memoryKeyStore } from './storage/memory/key-store.ts'
 import { memoryRateLimiter } from './storage/memory/rate-limiter.ts'
 import { memoryQuotaCounter } from './storage/memory/quota-counter.ts'
+import { memoryConnectionHub } from './storage/memory/connection-hub.ts'
 import { GatewayError, renderGatewayError } from './core/errors.ts'
 import { matchHttpRoute, matchRestRoute, selectApi, selectStage, type StageMatch } from './core/router.ts'
 import type { GatewayRequest } from './core/request.ts'
-import { clfTime, newShortId, newTraceId, newUuid } from './core/ids.ts'
+import { clfTime, newConnectionId, newShortId, newTraceId, newUuid } from './core/ids.ts'
 import { formatAccessLog, type AccessLogEntry } from './core/access-log.ts'
 import { tooLarge } from './core/body.ts'
 import type { RouteHandler, Feature } from './core/feature.ts'
 import { createIntegration } from './integrations/index.ts'
 import { idHeaders, withGatewayHeaders } from './core/response-headers.ts'
 import { httpApiCors, type HttpApiCors } from './features/cors/index.ts'
+import { createWebSocketEngine, type ApiWebSocketEngine } from './websocket/engine.ts'
+import { connectionMeta } from './integrations/lambda/event-websocket.ts'
+import { connectionsClient, registerConnections, type ConnectionsClient } from './websocket/connections.ts'
+import type { WebSocketEngine } from './websocket/types.ts'
 
 export interface Gateway {
   /** The Hono app (gateway and admin API); `app.request()` in tests. */
@@ -36,6 +41,10 @@ export interface Gateway {
   ready: Promise<void>
   /** The deps in use, stores included. */
   deps: ResolvedDeps
+  /** The engine of a WebSocket API (by API id), which runtimes hand their sockets' traffic to. */
+  websocket(apiId: string): WebSocketEngine | undefined
+  /** The @connections API in process: post to, look up and close any connection of this gateway. */
+  connections: ConnectionsClient
 }
 
 export interface CreateGatewayOptions {
@@ -55,10 +64,22 @@ export function createGateway(model: GatewayModel, given: GatewayDeps, opts: Cre
   // HTTP API CORS runs before route selection (preflights need no route), so it is not a
   // per-route feature.
   const corsSteps = new Map<CompiledApi, HttpApiCors>()
+  const websockets = new Map<string, ApiWebSocketEngine>()
   for (const api of model.apis) {
+    if (api.websocket) {
+      // A WebSocket API's requests are handshakes ($connect) and @connections calls; its other
+      // routes are reached by messages, through the engine.
+      const engine = createWebSocketEngine(api, model, deps)
+      websockets.set(api.id, engine)
+      pipelines.set(api.websocket.connect, buildPipeline(api.websocket.connect, api, model, deps, features, engine.connect))
+      pipelines.set(api.websocket.connectionsRoute, buildPipeline(api.websocket.connectionsRoute, api, model, deps, features, engine.connections))
+      continue
+    }
     for (const route of api.routes) pipelines.set(route, buildPipeline(route, api, model, deps, features))
     if (api.type === 'HTTP' && api.cors) corsSteps.set(api, httpApiCors(api.cors))
   }
+  const connections = connectionsClient(deps.stores.connectionHub, model.settings.websocket.maxMessageBytes)
+  for (const api of model.apis) if (api.websocket) registerConnections(api.id, connections)
   let initialised = false
   // One after another, in priority order: a later feature's set-up may build on an earlier one's.
   const ready = features
@@ -119,9 +140,14 @@ export function createGateway(model: GatewayModel, given: GatewayDeps, opts: Cre
     let stage: StageMatch | undefined
     let response: Response
     let error: GatewayError | undefined
+    let upgraded = false
 
     const fail = (e: unknown): Response => {
       error = e instanceof GatewayError ? e : undefined
+      // A WebSocket API answers every request it has no endpoint for with 403 Forbidden.
+      if (api?.type === 'WEBSOCKET' && (error?.type === 'UNKNOWN_STAGE' || error?.type === 'MISSING_AUTHENTICATION_TOKEN')) {
+        error = new GatewayError('ACCESS_DENIED', { detail: error.detail })
+      }
       if (!error) {
         deps.logger.error('unexpected error', { requestId, error: String(e), stack: (e as Error)?.stack })
         error = new GatewayError(isRest ? 'DEFAULT_5XX' : 'API_CONFIGURATION_ERROR', { detail: String(e) })
@@ -143,7 +169,9 @@ export function createGateway(model: GatewayModel, given: GatewayDeps, opts: Cre
     const serve = (api: CompiledApi, stage: StageMatch): Promise<Response> => {
       const override = isRest ? seen.methodOverride : undefined
       const method = (override ?? raw.method).toUpperCase()
-      const match = isRest ? matchRestRoute(api, method, stage.path) : matchHttpRoute(api, method, stage.path)
+      const match = api.websocket
+        ? matchWebSocketRequest(api, method, stage.path, headers)
+        : isRest ? matchRestRoute(api, method, stage.path) : matchHttpRoute(api, method, stage.path)
       req = {
         requestId,
         extendedRequestId: shortId,
@@ -169,7 +197,18 @@ export function createGateway(model: GatewayModel, given: GatewayDeps, opts: Cre
         maxPayloadBytes: settings.maxPayloadBytes,
         timings: {},
       }
-      return pipelines.get(match.route)!(req)
+      if (match.route !== api.websocket?.connect) return pipelines.get(match.route)!(req)
+      return handshake(req)
+    }
+
+    // A WebSocket handshake: $connect's pipeline decides; a 2xx answer is handed to the runtime.
+    const handshake = async (r: GatewayRequest): Promise<Response> => {
+      r.connection = { id: newConnectionId(), connectedAt: started }
+      const answer = await pipelines.get(r.route)!(r)
+      if (answer.status < 200 || answer.status >= 300) return answer
+      const accepted = await acceptWebSocket(raw, env, r, answer)
+      upgraded = true
+      return accepted
     }
 
     try {
@@ -194,6 +233,8 @@ export function createGateway(model: GatewayModel, given: GatewayDeps, opts: Cre
     if (error || !req) {
       const ids: [string, string][] = isRest ? [['x-amzn-RequestId', requestId], ['x-amz-apigw-id', shortId]] : [['apigw-requestid', shortId]]
       response = withGatewayHeaders(response, ids, undefined)
+    } else if (upgraded) {
+      // An accepted handshake's answer is the runtime's (a 101 on Workers, immutable).
     } else if (!req.gatewayHeadersAdded) {
       response = withGatewayHeaders(response, idHeaders(req), req.responseHeaders)
     }
@@ -208,19 +249,62 @@ export function createGateway(model: GatewayModel, given: GatewayDeps, opts: Cre
         timeEpoch: started,
         sourceIp,
         userAgent,
-        status: response.status,
+        status: upgraded ? 101 : response.status,
         responseLength: null,
         responseLatency: 0,
         errorType: error?.type,
         errorMessage: error ? (error.overrideMessage ?? error.type) : undefined,
         validationErrorString: error?.validationErrorString,
       }
-      response = logWhenDone(response, entry, log.format, deps, started)
+      response = upgraded ? logNow(response, entry, log.format, deps, started) : logWhenDone(response, entry, log.format, deps, started)
     }
     return response
   }
 
-  return { app, fetch: fetchGateway, model, ready, deps }
+  /** Hands an accepted handshake to the runtime, which completes the upgrade. */
+  async function acceptWebSocket(raw: Request, env: unknown, req: GatewayRequest, answer: Response): Promise<Response> {
+    if (!deps.websocket) {
+      throw new GatewayError('API_CONFIGURATION_ERROR', { detail: 'this runtime was started without WebSocket support (deps.websocket)' })
+    }
+    const connection = req.connection!
+    const headers: [string, string][] = []
+    let protocol: string | undefined
+    for (const [name, value] of answer.headers) {
+      if (name === 'sec-websocket-protocol') protocol = value
+      else if (name !== 'content-type' && name !== 'content-length') headers.push([name, value])
+    }
+    // Features and the integration are done: the meta carries what they established.
+    const meta = connectionMeta(req, connection.id, connection.connectedAt)
+    return deps.websocket.accept({ env, req: { raw } }, { meta, engine: websockets.get(req.api.id)!, protocol, headers })
+  }
+
+  return {
+    app,
+    fetch: fetchGateway,
+    model,
+    ready,
+    deps,
+    websocket: (apiId) => websockets.get(apiId),
+    connections,
+  }
+}
+
+/**
+ * A WebSocket API answers a handshake on the stage's root (`wss://host/{stage}`) and the
+ * management API on `/{stage}/@connections/{id}`. Anything else, a plain GET on the root
+ * included, is 403 Forbidden (Portico's choice; AWS's exact answer is not recorded).
+ */
+function matchWebSocketRequest(api: CompiledApi, method: string, path: string, headers: [string, string][]): { route: CompiledRoute; params: Record<string, string> | null } {
+  const ws = api.websocket!
+  if (path === '/') {
+    let upgrade = false
+    for (const [k, v] of headers) if (k.toLowerCase() === 'upgrade' && v.toLowerCase() === 'websocket') upgrade = true
+    if (upgrade && method === 'GET') return { route: ws.connect, params: null }
+    throw new GatewayError('ACCESS_DENIED', { detail: `${method} on a WebSocket API's stage root without a WebSocket upgrade` })
+  }
+  const m = /^\/@connections\/([^/]+)$/.exec(path)
+  if (m) return { route: ws.connectionsRoute, params: { connectionId: m[1]! } }
+  throw new GatewayError('ACCESS_DENIED', { detail: `no WebSocket endpoint at ${path}` })
 }
 
 /** Fills the optional ports: memory stores, the global fetch, an empty environment. */
@@ -235,6 +319,7 @@ function resolveDeps(deps: GatewayDeps): ResolvedDeps {
       responseCache: deps.stores?.responseCache,
       rateLimiter: deps.stores?.rateLimiter ?? memoryRateLimiter(),
       quotaCounter: deps.stores?.quotaCounter ?? memoryQuotaCounter(),
+      connectionHub: deps.stores?.connectionHub ?? memoryConnectionHub(),
     },
   }
 }
@@ -245,8 +330,9 @@ function buildPipeline(
   model: GatewayModel,
   deps: ResolvedDeps,
   features: Feature[],
+  terminal?: RouteHandler,
 ): RouteHandler {
-  let handler: RouteHandler = createIntegration(route, api, model, deps)
+  let handler: RouteHandler = terminal ?? createIntegration(route, api, model, deps)
   // Wrap from the lowest priority outwards so the highest priority runs first.
   for (const feature of [...features].reverse()) {
     const step = feature.create({ route, api, model, deps })
@@ -387,6 +473,18 @@ function errorContext(
     requestTimeEpoch: now,
     identity: { sourceIp, userAgent },
   }
+}
+
+/** Writes the access-log line now (an upgraded connection's answer has no body to wait for). */
+function logNow(response: Response, entry: AccessLogEntry, format: string, deps: GatewayDeps, started: number): Response {
+  entry.responseLength = 0
+  entry.responseLatency = deps.clock.now() - started
+  try {
+    deps.logger.access(formatAccessLog(format, entry))
+  } catch (e) {
+    deps.logger.error('access log format failed', { error: String(e) })
+  }
+  return response
 }
 
 /** Writes the access-log line once the body has been sent (its length is known then). */

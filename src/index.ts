@@ -15,6 +15,8 @@ export { systemClock, consoleLogger, memoryLogger, type GatewayDeps, type Clock,
 export type { Feature, RouteStep, RouteHandler } from './core/feature.ts'
 export type { GatewayRequest } from './core/request.ts'
 export type { LambdaInvoker, Invocation, InvokeOutcome, FunctionTarget } from './integrations/lambda/types.ts'
+export { connections, GoneException, PayloadTooLargeException, type ConnectionsClient } from './websocket/connections.ts'
+export type { ConnectionHub, ConnectionInfo } from './storage/ports.ts'
 
 /** Types a config written in TypeScript (portico.config.ts: `export default defineConfig({...})`). */
 export function defineConfig(config: PorticoConfigInput): PorticoConfigInput {

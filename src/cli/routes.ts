@@ -20,14 +20,20 @@ export function routeTable(model: GatewayModel, base = ''): RouteRow[] {
     const mount = api.basePath === '/' ? '' : api.basePath
     for (const stage of api.stages) {
       const prefix = stage.name === '$default' ? '' : `/${stage.name}`
+      // A WebSocket API has one URL per stage (ws://), its routes are message route keys.
+      const ws = api.type === 'WEBSOCKET'
+      const wsBase = base.replace(/^http/, 'ws')
       for (const route of api.routes) {
         const i = route.integration
         rows.push({
           api: `${api.name} (${api.type})`,
-          url: `${base}${mount}${prefix}${route.resourcePath === '$default' ? '/*' : route.resourcePath}`,
-          method: route.method,
+          url: ws ? `${wsBase}${mount}${prefix}` : `${base}${mount}${prefix}${route.resourcePath === '$default' ? '/*' : route.resourcePath}`,
+          method: ws ? 'WS' : route.method,
           path: route.resourcePath,
-          integration: integrationColumn(route),
+          // WebSocket routes are Lambda proxy routes; their payload format is fixed.
+          integration: ws && i.type === 'lambda'
+            ? `lambda ${route.function?.name ?? i.function}${route.routeResponse ? ' (route response)' : ''}`
+            : integrationColumn(route),
           auth:
             typeof route.authorization === 'string'
               ? route.authorization

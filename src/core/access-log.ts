@@ -44,21 +44,27 @@ export interface AccessLogEntry {
   errorMessage?: string
   /** Request validation's findings ($context.error.validationErrorString). */
   validationErrorString?: string
+  /** WebSocket messages and disconnects, which have no HTTP request of their own. */
+  websocket?: { apiId: string; connectionId: string; eventType: 'MESSAGE' | 'DISCONNECT'; routeKey: string; messageId?: string; integrationLatency?: number }
 }
 
 /** The `$context` values of an access-log entry. */
 export function accessLogContext(e: AccessLogEntry): Record<string, unknown> {
   const r = e.req
+  const ws = e.websocket
   return {
     requestId: e.requestId,
-    extendedRequestId: r?.extendedRequestId,
-    apiId: r?.api.id,
+    extendedRequestId: r?.extendedRequestId ?? (ws ? e.requestId : undefined),
+    apiId: r?.api.id ?? ws?.apiId,
+    connectionId: r?.connection?.id ?? ws?.connectionId,
+    eventType: ws?.eventType ?? (r?.connection ? 'CONNECT' : undefined),
+    messageId: ws?.messageId,
     stage: r?.stage.name ?? e.stage,
     httpMethod: e.method,
     path: r?.stagePath ?? e.path,
     resourcePath: r?.route.resourcePath,
     resourceId: r?.route.resourceId,
-    routeKey: r?.route.routeKey,
+    routeKey: r?.route.routeKey ?? ws?.routeKey,
     domainName: r?.domainName,
     protocol: r?.protocol ?? 'HTTP/1.1',
     requestTime: clfTime(e.timeEpoch),
@@ -66,7 +72,7 @@ export function accessLogContext(e: AccessLogEntry): Record<string, unknown> {
     status: e.status,
     responseLength: e.responseLength,
     responseLatency: e.responseLatency,
-    integrationLatency: r?.timings.integrationLatency,
+    integrationLatency: r?.timings.integrationLatency ?? ws?.integrationLatency,
     integrationStatus: r?.timings.integrationStatus,
     integrationErrorMessage: r?.timings.integrationError,
     identity: {

@@ -3,7 +3,8 @@
  * logger, Lambda invoker, HTTP client, and how to read the client's address.
  */
 import type { LambdaInvoker } from '../integrations/lambda/types.ts'
-import type { AuthorizerCache, KeyStore, QuotaCounter, RateLimiter, ResponseCacheFactory } from '../storage/ports.ts'
+import type { AuthorizerCache, ConnectionHub, KeyStore, QuotaCounter, RateLimiter, ResponseCacheFactory } from '../storage/ports.ts'
+import type { WebSocketAcceptor } from '../websocket/types.ts'
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -76,6 +77,8 @@ export interface GatewayDeps {
   fetch?: typeof fetch
   /** Shared state; memory stores when absent. */
   stores?: Partial<Stores>
+  /** Completes WebSocket handshakes the gateway accepted (Node, Bun, Workers); absent: upgrades answer 501. */
+  websocket?: WebSocketAcceptor
 }
 
 /** The storage ports features use. */
@@ -86,6 +89,8 @@ export interface Stores {
   responseCache?: ResponseCacheFactory
   rateLimiter: RateLimiter
   quotaCounter: QuotaCounter
+  /** WebSocket connections by id (@connections); memory when absent. */
+  connectionHub: ConnectionHub
 }
 
 /** Deps with every optional port filled in (what features receive). */

@@ -71,6 +71,20 @@ export function newShortId(): string {
   return out + B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + '='
 }
 
+const ID_LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+
+/**
+ * A WebSocket connection id in API Gateway's shape (`L0SM9cOFvHcCIhw=`: 15 characters and
+ * "="), drawn from letters and digits only so that it needs no escaping in a URL path.
+ */
+export function newConnectionId(): string {
+  const at = takeRandom(15)
+  let out = ''
+  // 256 % 62 leaves a slight bias, harmless for an id that only has to be unique.
+  for (let i = at; i < at + 15; i++) out += ID_LETTERS[pool[i]! % 62]
+  return out + '='
+}
+
 /** An X-Ray style trace header value: Root=1-<8 hex seconds>-<24 hex>. */
 export function newTraceId(nowMs: number): string {
   const hex = hexRun(takeRandom(12), 12)

@@ -70,6 +70,8 @@ export interface GatewayRequest {
   deferGatewayHeaders?: boolean
   /** Set by an integration that built the gateway's headers into its answer (see gatewayHeaders()). */
   gatewayHeadersAdded?: boolean
+  /** WebSocket handshakes: the connection being opened ($connect events, authorizer, ARNs). */
+  connection?: { id: string; connectedAt: number }
   /** Timings for the access log. */
   timings: { integrationLatency?: number; integrationStatus?: number; integrationError?: string; responseLength?: number }
 }

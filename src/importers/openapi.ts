@@ -210,6 +210,7 @@ class OpenApiImporter {
     if (typeof info.description === 'string') api.description = info.description
     const stages = this.stages()
     if (stages) api.stages = stages.map((name) => ({ name }))
+    this.webSocketServers()
 
     // API-level keys, in document order; components and paths after them (routes need the schemes).
     for (const [key, value] of Object.entries(doc)) {
@@ -392,6 +393,21 @@ class OpenApiImporter {
       if (isObj(auth) && String(auth.type).toLowerCase() === 'jwt') return 'HTTP'
     }
     return 'REST'
+  }
+
+  /**
+   * A wss:// server names a WebSocket API, which OpenAPI does not describe: AWS imports and
+   * exports only REST and HTTP APIs as OpenAPI. Said once per such server; the paths are still
+   * imported as the REST or HTTP API they describe.
+   */
+  private webSocketServers(): void {
+    const servers = this.doc.servers
+    if (!Array.isArray(servers)) return
+    servers.forEach((server, i) => {
+      if (isObj(server) && typeof server.url === 'string' && /^wss?:\/\//i.test(server.url)) {
+        this.warn(['servers', i, 'url'], `a WebSocket endpoint: WebSocket APIs cannot be imported from OpenAPI (AWS imports only REST and HTTP APIs from it); this document is served as a ${this.type} API. Declare WebSocket APIs in portico.yaml (type: WEBSOCKET) or with serverless.yml websocket events`)
+      }
+    })
   }
 
   /**

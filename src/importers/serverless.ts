@@ -45,6 +45,7 @@ import { SERVERLESS_STATUS_CODES, serverlessLambdaTemplates } from './serverless
 import { compileTemplate } from '../features/mapping/vtl.ts'
 import { parseSource } from '../features/mapping/parameters.ts'
 import { javaRegex } from '../features/mapping/java.ts'
+import { ServerlessWebSocketApi } from './serverless-websocket.ts'
 
 /** Options of an import: the CLI's --stage / --region, the environment, the file (messages). */
 export interface ServerlessImportOptions {
@@ -167,11 +168,18 @@ class Importer {
   private providerSchemas: Map<string, string> | undefined
   /** Whether an event needs the framework's request validator. */
   private validated = false
+  private readonly websocket: ServerlessWebSocketApi
 
   constructor(doc: Obj, opts: ServerlessImportOptions) {
     this.doc = doc
     this.opts = opts
     this.vars = new VariableResolver(doc, { stage: opts.stage, region: opts.region, env: opts.env })
+    this.websocket = new ServerlessWebSocketApi({
+      warn: (path, message) => this.warn(path, message),
+      error: (path, message) => this.error(path, message),
+      rest: (obj, at, handled) => this.rest(obj, at, handled),
+      functionNames: this.functionNames,
+    })
   }
 
   run(): ServerlessImport {
@@ -187,8 +195,9 @@ class Importer {
     const httpName = this.httpName(restName)
     const hasRest = this.restRoutes.length > 0
     const hasHttp = this.httpRoutes.length > 0
+    const hasWebSocket = this.websocket.present
     const apiGateway = this.apiGatewayConfig()
-    if (hasRest || !hasHttp) apis.push(this.restApi(restName, apiGateway))
+    if (hasRest || (!hasHttp && !hasWebSocket)) apis.push(this.restApi(restName, apiGateway))
     else {
       for (const key of ['throttle', 'caching', 'binaryMediaTypes', 'resourcePolicy', 'apiKeySourceType']) {
         if (apiGateway[key] !== undefined) this.warn(['provider', 'apiGateway', key], 'applies to the REST API (http events); this service has none (ignored)')
@@ -198,6 +207,7 @@ class Importer {
     else if (isObject(this.provider.httpApi) && Object.keys(this.provider.httpApi).length) {
       this.warn(['provider', 'httpApi'], 'applies to the HTTP API (httpApi events); this service has none (ignored)')
     }
+    this.websocketApi(apis, hasRest || hasHttp)
     const { apiKeys, usagePlans } = this.keysAndPlans(apiGateway, hasRest ? restName : undefined)
     this.applyPorticoAuthorizers()
 
@@ -273,11 +283,11 @@ class Importer {
 
     const portico = this.vars.resolve(['custom', 'portico'])
     if (portico !== undefined) {
-      if (!isObject(portico)) this.error(['custom', 'portico'], 'custom.portico is a mapping (settings, iam, authorizers, httpApiBasePath)')
+      if (!isObject(portico)) this.error(['custom', 'portico'], 'custom.portico is a mapping (settings, iam, authorizers, httpApiBasePath, websocketBasePath)')
       else {
         this.portico = portico
         for (const key of Object.keys(portico)) {
-          if (!['settings', 'iam', 'authorizers', 'httpApiBasePath'].includes(key)) this.warn(['custom', 'portico', key], 'unknown key (custom.portico takes settings, iam, authorizers, httpApiBasePath)')
+          if (!['settings', 'iam', 'authorizers', 'httpApiBasePath', 'websocketBasePath'].includes(key)) this.warn(['custom', 'portico', key], 'unknown key (custom.portico takes settings, iam, authorizers, httpApiBasePath, websocketBasePath)')
         }
         if (isObject(portico.settings) && typeof portico.settings.accountId === 'string') this.accountId = portico.settings.accountId
       }
@@ -287,9 +297,6 @@ class Importer {
       'name', 'stage', 'region', 'runtime', 'environment', 'timeout', 'memorySize', 'apiGateway', 'httpApi', 'apiName',
       'endpointType', 'logs', 'websocketsApiName', 'websocketsApiRouteSelectionExpression', 'websocketsDescription',
     ], DEPLOYMENT_PROVIDER)
-    for (const key of ['websocketsApiName', 'websocketsApiRouteSelectionExpression', 'websocketsDescription']) {
-      if (p[key] !== undefined) this.warn(['provider', key], 'WebSocket APIs are not supported yet by Portico (ignored)')
-    }
     if (p.endpointType !== undefined && String(p.endpointType).toUpperCase() !== 'REGIONAL') {
       this.warn(['provider', 'endpointType'], `Portico serves regional endpoints: ${String(p.endpointType).toUpperCase()} behaviour (CloudFront headers, VPC endpoints) is not reproduced`)
     }
@@ -393,10 +400,8 @@ class Importer {
     const path = [...at, type]
     if (type === 'http') this.httpEvent(fn, body, path, throttle)
     else if (type === 'httpApi') this.httpApiEvent(fn, body, path, throttle)
-    else if (type === 'websocket') {
-      const route = isObject(body) ? body.route : body
-      this.warn(path, `WebSocket APIs are not supported yet by Portico: route ${JSON.stringify(route ?? null)} is not served`)
-    } else this.warn(path, `${type} events are not served by Portico (only http and httpApi events are)`)
+    else if (type === 'websocket') this.websocket.event(fn, body, path, throttle !== undefined)
+    else this.warn(path, `${type} events are not served by Portico (only http, httpApi and websocket events are)`)
   }
 
   // ---- http (REST) events ----
@@ -1299,7 +1304,7 @@ class Importer {
     for (const key of ['restApiId', 'restApiRootResourceId', 'restApiResources']) {
       if (ag[key] !== undefined) this.warn([...at, key], 'a REST API shared with other services: Portico serves the routes defined in this file only')
     }
-    if (ag.websocketApiId !== undefined) this.warn([...at, 'websocketApiId'], 'WebSocket APIs are not supported yet by Portico (ignored)')
+    if (ag.websocketApiId !== undefined) this.warn([...at, 'websocketApiId'], 'an existing WebSocket API (websocketApiId) is not in this file: Portico serves the websocket events of this file as their own API (ignored)')
     for (const key of ['disableDefaultEndpoint', 'minimumCompressionSize']) if (ag[key] !== undefined) this.warn([...at, key], 'not supported by Portico yet (ignored)')
     return ag
   }
@@ -1321,7 +1326,7 @@ class Importer {
     }
     const logs = this.provider.logs
     if (isObject(logs)) {
-      this.rest(logs, ['provider', 'logs'], ['restApi', 'httpApi'], new Set(['websocket', 'frameworkLambda', 'lambda']))
+      this.rest(logs, ['provider', 'logs'], ['restApi', 'httpApi', 'websocket'], new Set(['frameworkLambda', 'lambda']))
       const log = this.accessLog(logs.restApi, ['provider', 'logs', 'restApi'])
       if (log) stage.accessLog = log
     } else if (logs !== undefined) this.error(['provider', 'logs'], 'logs is a mapping (restApi, httpApi, ...)')
@@ -1559,6 +1564,33 @@ class Importer {
       return plan
     })
     return { apiKeys, usagePlans }
+  }
+
+  // ---- WebSocket API ----
+
+  /**
+   * The service's WebSocket API (websocket events). AWS serves it on a host of its own; when
+   * a REST or HTTP API of the service takes "/", it is mounted under /ws
+   * (custom.portico.websocketBasePath changes it), with a warning.
+   */
+  private websocketApi(apis: Obj[], othersAtRoot: boolean) {
+    const p = this.provider
+    const logs = isObject(p.logs) ? p.logs : {}
+    if (!this.websocket.present) {
+      for (const key of ['websocketsApiName', 'websocketsApiRouteSelectionExpression', 'websocketsDescription']) {
+        if (p[key] !== undefined) this.warn(['provider', key], 'applies to the WebSocket API (websocket events); this service has none (ignored)')
+      }
+      if (logs.websocket !== undefined) this.warn(['provider', 'logs', 'websocket'], 'applies to the WebSocket API (websocket events); this service has none (ignored)')
+      return
+    }
+    let basePath: string | undefined
+    if (typeof this.portico.websocketBasePath === 'string') basePath = this.portico.websocketBasePath
+    else if (othersAtRoot) {
+      basePath = '/ws'
+      this.warn(['provider'], `the service has WebSocket and ${this.restRoutes.length ? 'http (REST)' : 'httpApi'} events, which AWS serves on separate hosts: Portico serves the WebSocket API under /ws/${this.stage} (custom.portico.websocketBasePath changes it)`)
+    }
+    const accessLog = this.accessLog(logs.websocket, ['provider', 'logs', 'websocket'])
+    apis.push(this.websocket.api({ service: this.service, stage: this.stage, provider: p, basePath, accessLog }))
   }
 
   // ---- HTTP API ----

@@ -24,6 +24,7 @@ import type { ModelConfig, RequestValidatorConfig } from './validation-schema.ts
 import { checkModels, compileRouteRequest, type CompiledRequestValidation } from './compile-request.ts'
 import { preflightPlans } from './compile-cors.ts'
 import { compileMapping, type CompiledMapping } from '../features/mapping/compile.ts'
+import { compileWebSocketApi, compileWebSocketRoute, type CompiledWebSocket } from './load-websocket.ts'
 
 /** One problem in a config, with the path of the field at fault. */
 export interface ConfigIssue {
@@ -92,6 +93,10 @@ export interface CompiledRoute {
   request: CompiledRequestValidation
   /** OPTIONS routes made from REST `cors` with several origins: the ones the answer may echo. */
   corsOrigins?: string[]
+  /** WebSocket routes with routeResponseSelectionExpression $default: the answer goes back to the client. */
+  routeResponse?: boolean
+  /** The IAM action AWS_IAM callers need; default execute-api:Invoke (@connections: execute-api:ManageConnections). */
+  iamAction?: string
 }
 
 /** A usage plan with its API stages resolved to API ids. */
@@ -159,6 +164,8 @@ export interface CompiledApi {
   /** REST: request validators by name. */
   requestValidators: Record<string, RequestValidatorConfig>
   index: number
+  /** WebSocket APIs: route selection, routes by key, the @connections API's authorization. */
+  websocket?: CompiledWebSocket
 }
 
 /** The validated, compiled model a gateway is built from. */
@@ -203,6 +210,11 @@ export function loadModel(input: unknown, opts: { baseDir?: string; source?: str
   for (const [name, fn] of Object.entries(config.functions)) functions[name] = { name, config: fn }
 
   const apis = config.apis.map((api, apiIndex) => compileApi(api, apiIndex, config, functions, issues, warnings))
+  apis.forEach((api, i) => {
+    if (api.type === 'WEBSOCKET' || config.apis[i]!.routeSelectionExpression !== undefined || config.apis[i]!.connectionsApi !== undefined) {
+      compileWebSocketApi(api, config.apis[i]!, input, config, issues, warnings)
+    }
+  })
 
   // Two APIs may not answer on the same host + base path.
   for (let i = 0; i < apis.length; i++) {
@@ -252,9 +264,6 @@ function compileApi(
   warnings: string[],
 ): CompiledApi {
   const at = (...path: (string | number)[]) => ['apis', apiIndex, ...path]
-  if (api.type === 'WEBSOCKET') {
-    issues.push({ path: at('type'), message: 'WebSocket APIs are not supported yet by Portico (planned); use REST or HTTP' })
-  }
   if (api.type !== 'REST' && Object.keys(api.gatewayResponses).length) {
     issues.push({ path: at('gatewayResponses'), message: 'gateway responses can only be customised on REST APIs (as on AWS)' })
   }
@@ -298,6 +307,14 @@ function compileApi(
   const corsOf = new Map<CompiledRoute, RouteCorsConfig>()
   api.routes.forEach((r, i) => {
     const path = (...p: (string | number)[]) => at('routes', i, ...p)
+    if (api.type === 'WEBSOCKET') {
+      const compiled = compileWebSocketRoute(r, i, { api, functions, authorizers, seen, issues, path, compileAuthorization: compileRouteAuthorization })
+      if (compiled) routes.push(compiled)
+      return
+    }
+    if (r.routeResponseSelectionExpression !== undefined) {
+      issues.push({ path: path('routeResponseSelectionExpression'), message: 'route responses exist on WebSocket APIs only' })
+    }
     let method: string
     let resourcePath: string
     if (r.route !== undefined) {
@@ -436,7 +453,11 @@ function compileApi(
       }
     }
   }
-  if (routes.length === 0 && api.routes.length === 0) warnings.push(`API "${api.name}" has no routes: every request will be rejected`)
+  if (routes.length === 0 && api.routes.length === 0) {
+    warnings.push(api.type === 'WEBSOCKET'
+      ? `API "${api.name}" has no routes: connections are accepted, and every message is answered Forbidden`
+      : `API "${api.name}" has no routes: every request will be rejected`)
+  }
 
   return {
     id,
@@ -516,6 +537,12 @@ function checkHttpUri(
 
 const REST_IDENTITY = /^(method\.request\.(header|querystring)\.[\w-]+|stageVariables\.\w+|context\.[\w.]+)$/
 const HTTP_IDENTITY = /^\$(request\.(header|querystring)\.[\w-]+|context\.[\w.]+|stageVariables\.\w+)$/
+const WEBSOCKET_IDENTITY = /^(route\.request\.(header|querystring)\.[\w-]+|stageVariables\.\w+|context\.[\w.]+)$/
+const IDENTITY_HELP = {
+  REST: 'method.request.header.X, method.request.querystring.X, stageVariables.X, context.X',
+  HTTP: '$request.header.X, $request.querystring.X, $context.X, $stageVariables.X',
+  WEBSOCKET: 'route.request.header.X, route.request.querystring.X, stageVariables.X, context.X',
+}
 
 function compileAuthorizers(
   api: ApiConfig,
@@ -529,7 +556,7 @@ function compileAuthorizers(
     const compiled: CompiledAuthorizer = { name, config }
     if (config.type === 'jwt' && api.type !== 'HTTP') issues.push({ path: path('type'), message: 'JWT authorizers exist on HTTP APIs only; REST APIs use cognito_user_pools' })
     if (config.type === 'cognito_user_pools' && api.type !== 'REST') issues.push({ path: path('type'), message: 'Cognito user pool authorizers exist on REST APIs only; HTTP APIs use jwt' })
-    if (config.type === 'token' && api.type !== 'REST') issues.push({ path: path('type'), message: 'TOKEN authorizers exist on REST APIs only; HTTP APIs use request' })
+    if (config.type === 'token' && api.type !== 'REST') issues.push({ path: path('type'), message: 'TOKEN authorizers exist on REST APIs only; HTTP and WebSocket APIs use request' })
     if (config.type === 'token' || config.type === 'request') {
       const fn = functions[config.function]
       if (fn) compiled.function = fn
@@ -537,12 +564,12 @@ function compileAuthorizers(
         issues.push({ path: path('function'), message: `no function "${config.function}" in functions, and it is not a Lambda ARN` })
       }
       const sources = config.identitySource === undefined ? [] : Array.isArray(config.identitySource) ? config.identitySource : config.identitySource.split(',').map((x) => x.trim())
-      const pattern = api.type === 'REST' ? REST_IDENTITY : HTTP_IDENTITY
+      const pattern = api.type === 'REST' ? REST_IDENTITY : api.type === 'HTTP' ? HTTP_IDENTITY : WEBSOCKET_IDENTITY
       for (const source of sources) {
         if (!pattern.test(source)) {
           issues.push({
             path: path('identitySource'),
-            message: `"${source}" is not an identity source of ${api.type} APIs (${api.type === 'REST' ? 'method.request.header.X, method.request.querystring.X, stageVariables.X, context.X' : '$request.header.X, $request.querystring.X, $context.X, $stageVariables.X'})`,
+            message: `"${source}" is not an identity source of ${api.type} APIs (${IDENTITY_HELP[api.type]})`,
           })
         }
       }
@@ -550,14 +577,15 @@ function compileAuthorizers(
       if (config.type === 'token' && sources.some((x) => !x.startsWith('method.request.header.'))) {
         issues.push({ path: path('identitySource'), message: 'a TOKEN authorizer reads a header: method.request.header.X' })
       }
-      if (config.type === 'request' && config.resultTtlInSeconds > 0 && sources.length === 0) {
+      // WebSocket authorizers never cache (load-websocket.ts says so), so need no cache key.
+      if (config.type === 'request' && api.type !== 'WEBSOCKET' && config.resultTtlInSeconds > 0 && sources.length === 0) {
         issues.push({ path: path('identitySource'), message: 'a REQUEST authorizer with caching (resultTtlInSeconds > 0) needs identity sources, the cache key' })
       }
       if (config.identityValidationExpression !== undefined && config.type !== 'token') {
         issues.push({ path: path('identityValidationExpression'), message: 'identityValidationExpression applies to TOKEN authorizers' })
       }
-      if (api.type === 'REST' && config.payloadFormatVersion !== undefined) {
-        issues.push({ path: path('payloadFormatVersion'), message: 'REST Lambda authorizers have one event format; payloadFormatVersion is for HTTP APIs' })
+      if (api.type !== 'HTTP' && config.payloadFormatVersion !== undefined) {
+        issues.push({ path: path('payloadFormatVersion'), message: `${api.type} Lambda authorizers have one event format; payloadFormatVersion is for HTTP APIs` })
       }
       if (config.enableSimpleResponses && (api.type !== 'HTTP' || (config.payloadFormatVersion ?? '2.0') !== '2.0')) {
         issues.push({ path: path('enableSimpleResponses'), message: 'simple responses exist for HTTP API authorizers with payload 2.0 only' })

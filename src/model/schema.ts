@@ -17,6 +17,7 @@ import { httpCorsSchema, routeCorsSchema } from './cors-schema.ts'
 import { modelName, modelSchema, requestModelsSchema, requestParametersSchema, requestValidatorSchema } from './validation-schema.ts'
 import { httpCustomIntegration, lambdaCustomIntegration, mockTemplateFields } from './mapping-schema.ts'
 import { headerMap, resourcePath, routeMethod, stageName, stageVariables, timeoutMs } from './typedefs.ts'
+import { connectionsApiSchema, routeResponseSelectionExpressionSchema, routeSelectionExpressionSchema, websocketSettingsSchema } from './websocket-schema.ts'
 
 /** A Lambda function the gateway can invoke: a local module or a remote AWS function. */
 export const functionSchema = z
@@ -123,21 +124,22 @@ export const routeSchema = z
     route: z
       .string()
       .optional()
-      .describe('Route key: "GET /users/{id}", "ANY /{proxy+}" or "$default" (HTTP APIs). Alternative to method + path.'),
+      .describe('Route key: "GET /users/{id}", "ANY /{proxy+}" or "$default" (HTTP APIs); "$connect", "$disconnect", "$default" or a custom key such as "sendMessage" (WebSocket APIs). Alternative to method + path.'),
     method: routeMethod.optional().describe('HTTP method; ANY by default.'),
     path: resourcePath.optional(),
     integration: integrationSchema,
     authorization: routeAuthorizationSchema.default('NONE'),
-    apiKeyRequired: z.boolean().default(false).describe('REST: require an x-api-key (403 Forbidden without a valid one).'),
+    apiKeyRequired: z.boolean().default(false).describe('REST, and WebSocket $connect: require an x-api-key (403 Forbidden without a valid one).'),
     caching: routeCachingSchema.optional(),
     throttle: throttleSchema.optional().describe('Throttle of this route (method settings; serverless function-level throttle).'),
     cors: routeCorsSchema.optional(),
     requestValidator: z.string().min(1).max(1024).optional().describe('REST: name of one of the API\'s requestValidators that checks this route\'s requests.'),
     requestParameters: requestParametersSchema.optional(),
     requestModels: requestModelsSchema.optional(),
+    routeResponseSelectionExpression: routeResponseSelectionExpressionSchema.optional(),
     description: z.string().optional().describe('Free text.'),
   })
-  .describe('A route (REST: a method on a resource; HTTP API: a route key).')
+  .describe('A route (REST: a method on a resource; HTTP API and WebSocket API: a route key).')
 
 export const accessLogSchema = z
   .strictObject({
@@ -199,7 +201,7 @@ export const apiSchema = z
       .array(z.string().min(1))
       .default([])
       .describe('Host names this API answers on (empty: any host). Matched before basePath.'),
-    stages: z.array(stageSchema).min(1).optional().describe('Stages. Default: [prod] for REST, [$default] for HTTP APIs.'),
+    stages: z.array(stageSchema).min(1).optional().describe('Stages. Default: [prod] for REST and WebSocket APIs, [$default] for HTTP APIs.'),
     routes: z.array(routeSchema).default([]).describe('Routes.'),
     binaryMediaTypes: z
       .array(z.string().regex(/^[^\s/]+\/[^\s/]+$/, 'a media type such as image/png or */*'))
@@ -212,7 +214,7 @@ export const apiSchema = z
     apiKeySource: z
       .enum(['HEADER', 'AUTHORIZER'])
       .default('HEADER')
-      .describe('REST: where API keys come from: the x-api-key header, or a Lambda authorizer\'s usageIdentifierKey.'),
+      .describe('REST and WebSocket APIs: where API keys come from: the x-api-key header, or a Lambda authorizer\'s usageIdentifierKey (WebSocket apiKeySelectionExpression $request.header.x-api-key / $context.authorizer.usageIdentifierKey).'),
     resourcePolicy: policyDocumentSchema.optional().describe('Resource policy evaluated for every request (aws:SourceIp conditions supported).'),
     gatewayResponses: z
       .partialRecord(z.enum(GATEWAY_RESPONSE_TYPES), gatewayResponseSchema)
@@ -227,6 +229,8 @@ export const apiSchema = z
       .record(z.string().min(1).max(1024), requestValidatorSchema)
       .default({})
       .describe('REST: request validators by name, referenced by routes\' requestValidator.'),
+    routeSelectionExpression: routeSelectionExpressionSchema.optional(),
+    connectionsApi: connectionsApiSchema.optional(),
     description: z.string().optional().describe('Free text.'),
   })
   .describe('An API.')
@@ -288,6 +292,7 @@ export const settingsSchema = z
       })
       .default({ pathPrefix: '/_portico/admin' })
       .describe('Admin API.'),
+    websocket: websocketSettingsSchema.default(() => websocketSettingsSchema.parse({})),
   })
   .describe('Gateway-wide settings.')
 
@@ -304,7 +309,7 @@ export const configSchema = z
       .strictObject({ credentials: z.array(iamCredentialSchema).default([]) })
       .default({ credentials: [] })
       .describe('IAM identities allowed to sign requests to AWS_IAM routes.'),
-    apiKeys: z.array(apiKeySchema).default([]).describe('API keys (REST routes with apiKeyRequired).'),
+    apiKeys: z.array(apiKeySchema).default([]).describe('API keys (REST routes and WebSocket $connect routes with apiKeyRequired).'),
     usagePlans: z.array(usagePlanSchema).default([]).describe('Usage plans: per-key throttle and quota on API stages.'),
   })
   .describe('A Portico gateway configuration.')

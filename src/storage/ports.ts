@@ -133,3 +133,56 @@ export interface ResponseCache {
 
 /** Opens the cache of one stage (`namespace` = "apiId/stage"), bounded by `capacityBytes`. */
 export type ResponseCacheFactory = (opts: { namespace: string; capacityBytes: number }) => ResponseCache
+
+/**
+ * How DeleteConnection closes a connection: API Gateway's own $disconnect logs show code 1000
+ * and this reason for it (reported in a boto3 issue, 2023).
+ */
+export const DELETE_CLOSE = { code: 1000, reason: 'Connection Closed Normally' } as const
+
+/** What the gateway knows of an open WebSocket connection (GetConnection's answer). */
+export interface ConnectionInfo {
+  /** The API and stage the connection belongs to: @connections of another API do not reach it. */
+  apiId: string
+  stage: string
+  /** ms since epoch. */
+  connectedAt: number
+  /** ms since epoch of the last message from the client. */
+  lastActiveAt: number
+  sourceIp: string
+  userAgent?: string
+}
+
+/** A WebSocket this process holds (Node, Bun): how to write to it and close it. */
+export interface LocalConnection {
+  info: ConnectionInfo
+  /** One frame: text for a string, binary for bytes. */
+  send(data: string | Uint8Array): void
+  /** Closes the socket with this code and reason (DeleteConnection: DELETE_CLOSE). */
+  close(code: number, reason: string): void
+}
+
+/**
+ * WebSocket connections, reachable by id from wherever the socket lives: this process
+ * (memory), another instance (Redis pub/sub), a Durable Object (Workers).
+ */
+export interface ConnectionHub {
+  /** Sends one frame to the connection. False when there is no such connection (GoneException). */
+  post(connectionId: string, data: string | Uint8Array): Promise<boolean>
+  /** The connection's details, or undefined when there is no such connection. */
+  info(connectionId: string): Promise<ConnectionInfo | undefined>
+  /** Closes the connection. False when there is no such connection. */
+  disconnect(connectionId: string): Promise<boolean>
+}
+
+/** A hub whose sockets live in this process (Node, Bun): the runtime adds and removes them. */
+export interface LocalConnectionHub extends ConnectionHub {
+  /** Registers a socket once its handshake completed. */
+  add(connectionId: string, connection: LocalConnection): Promise<void>
+  /** Forgets a socket once it closed. */
+  remove(connectionId: string): Promise<void>
+  /** Records a message from the client (lastActiveAt); never fails the message. */
+  touch(connectionId: string, at: number): void
+  /** Lets go of the hub's resources (subscriptions); open sockets are the runtime's to close. */
+  close(): Promise<void>
+}

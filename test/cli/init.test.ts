@@ -28,7 +28,7 @@ describe('portico init', () => {
       // And the Worker module the build step writes imports Portico's Worker.
       const build = run(process.execPath, [resolve('bin/portico.mjs'), 'build', '--config', 'portico.yaml', '--out', '.portico/entry.generated.ts', '--worker', '.portico/worker.ts'], dir)
       expect(build.status).toBe(0)
-      expect(readFileSync(join(dir, '.portico/worker.ts'), 'utf8')).toContain("import { createWorker } from 'portico/workers'")
+      expect(readFileSync(join(dir, '.portico/worker.ts'), 'utf8')).toContain("import { createWebSocketHub, createWorker } from 'portico/workers'")
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -76,9 +76,9 @@ describe('invalid configs', () => {
       ['apis[0].type: Invalid option: expected one of "REST"|"HTTP"|"WEBSOCKET"'],
     ],
     [
-      'WebSocket APIs are not there yet',
-      { apis: [{ name: 'w', type: 'WEBSOCKET' }] },
-      ['apis[0].type: WebSocket APIs are not supported yet by Portico (planned); use REST or HTTP'],
+      'WebSocket-only keys on a REST API',
+      rest([{ method: 'GET', path: '/a', integration: lambda, routeResponseSelectionExpression: '$default' }], { routeSelectionExpression: '$request.body.action' }),
+      ['apis[0].routes[0].routeResponseSelectionExpression: route responses exist on WebSocket APIs only', 'apis[0].routeSelectionExpression: routeSelectionExpression applies to WebSocket APIs only'],
     ],
     [
       'bad integration type',
@@ -224,7 +224,7 @@ describe('invalid configs', () => {
     [
       'TOKEN authorizer on an HTTP API',
       { functions, apis: [{ name: 'h', type: 'HTTP', authorizers: { t: { type: 'token', function: 'getUser' } } }] },
-      ['apis[0].authorizers.t.type: TOKEN authorizers exist on REST APIs only; HTTP APIs use request'],
+      ['apis[0].authorizers.t.type: TOKEN authorizers exist on REST APIs only; HTTP and WebSocket APIs use request'],
     ],
     [
       'route naming an unknown authorizer',

@@ -42,8 +42,8 @@ export const apiKeyFeature: Feature = {
   },
 
   create({ route, api, deps }): RouteStep | undefined {
-    // The loader refuses apiKeyRequired outside REST APIs; HTTP APIs have no API keys on AWS.
-    if (!route.apiKeyRequired || api.type !== 'REST') return undefined
+    // REST routes and WebSocket $connect take API keys; HTTP APIs have none on AWS (the loader refuses them).
+    if (!route.apiKeyRequired || api.type === 'HTTP') return undefined
     const fromAuthorizer = api.apiKeySource === 'AUTHORIZER'
     const store = deps.stores.keyStore
 

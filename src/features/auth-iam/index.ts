@@ -117,8 +117,9 @@ function toGatewayError(e: unknown, ctx: FeatureContext): unknown {
   return new GatewayError(e.kind === 'expired' ? 'EXPIRED_TOKEN' : 'INVALID_SIGNATURE', { message: e.message, detail, errorType })
 }
 
-/** The method ARN of the request (actual path, not the template). */
+/** The method ARN of the request (actual path, not the template); a WebSocket handshake's ends in its route key. */
 function requestArn(req: GatewayRequest, model: GatewayModel): string {
+  if (req.connection) return `arn:aws:execute-api:${model.settings.region}:${model.settings.accountId}:${req.api.id}/${req.stage.name}/${req.route.routeKey}`
   return methodArn(model.settings.region, model.settings.accountId, req.api.id, req.stage.name, req.method, req.path)
 }
 
@@ -129,9 +130,9 @@ export function maskAccount(arn: string): string {
   return parts.join(':')
 }
 
-function denied(who: string, arn: string, explicit: boolean, reason: string): GatewayError {
+function denied(who: string, arn: string, explicit: boolean, reason: string, action = ACTION): GatewayError {
   return new GatewayError('ACCESS_DENIED', {
-    message: `User: ${who} is not authorized to perform: ${ACTION} on resource: ${maskAccount(arn)}${explicit ? ' with an explicit deny' : ''}`,
+    message: `User: ${who} is not authorized to perform: ${action} on resource: ${maskAccount(arn)}${explicit ? ' with an explicit deny' : ''}`,
     detail: reason,
   })
 }
@@ -191,12 +192,14 @@ export const iamFeature: Feature = {
   create(ctx) {
     if (ctx.route.authorization !== 'AWS_IAM') return undefined
     const state = stateFor(ctx.model, ctx.deps)
+    // The @connections API is guarded by its own action (execute-api:ManageConnections).
+    const action = ctx.route.iamAction ?? ACTION
     const step: RouteStep = async (req, next) => {
       const { principal } = await verifiedCaller(req, ctx, state)
       const arn = requestArn(req, ctx.model)
-      const identity = evaluatePolicies(principal.policies, { action: ACTION, resource: arn, sourceIp: req.sourceIp })
+      const identity = evaluatePolicies(principal.policies, { action, resource: arn, sourceIp: req.sourceIp })
       if (identity === 'EXPLICIT_DENY') {
-        throw denied(principal.arn, arn, true, `identity policy of ${principal.accessKeyId} denies ${req.method} ${req.path}`)
+        throw denied(principal.arn, arn, true, `identity policy of ${principal.accessKeyId} denies ${req.method} ${req.path}`, action)
       }
       // Undefined when the API has no resource policy.
       const resource = resourceDecisions.get(req)
@@ -212,7 +215,7 @@ export const iamFeature: Feature = {
           identity === 'ALLOW'
             ? `no resource policy statement allows ${principal.arn} (another account)`
             : `no identity policy of ${principal.accessKeyId} allows ${req.method} ${req.path}`
-        throw denied(principal.arn, arn, false, reason)
+        throw denied(principal.arn, arn, false, reason, action)
       }
       exposeCaller(req, principal)
       return next()

@@ -20,6 +20,12 @@ const REST_PATTERNS: [RegExp, IdentitySource['kind']][] = [
   [/^stageVariables\.(.+)$/, 'stageVariable'],
   [/^context\.(.+)$/, 'context'],
 ]
+const WEBSOCKET_PATTERNS: [RegExp, IdentitySource['kind']][] = [
+  [/^route\.request\.header\.(.+)$/, 'header'],
+  [/^route\.request\.querystring\.(.+)$/, 'query'],
+  [/^stageVariables\.(.+)$/, 'stageVariable'],
+  [/^context\.(.+)$/, 'context'],
+]
 const HTTP_PATTERNS: [RegExp, IdentitySource['kind']][] = [
   [/^\$request\.header\.(.+)$/, 'header'],
   [/^\$request\.querystring\.(.+)$/, 'query'],
@@ -37,7 +43,7 @@ export function parseIdentitySources(config: LambdaAuthorizerConfig, apiType: 'R
   const raw = given === undefined
     ? (config.type === 'token' ? ['method.request.header.Authorization'] : [])
     : (Array.isArray(given) ? given : [given]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)
-  const patterns = apiType === 'HTTP' ? HTTP_PATTERNS : REST_PATTERNS
+  const patterns = apiType === 'HTTP' ? HTTP_PATTERNS : apiType === 'WEBSOCKET' ? WEBSOCKET_PATTERNS : REST_PATTERNS
   return raw.map((source) => {
     for (const [re, kind] of patterns) {
       const m = re.exec(source)

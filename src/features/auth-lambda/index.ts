@@ -20,6 +20,7 @@ import { methodArn } from '../../core/iam-policy.ts'
 import { substituteStageVariables, usesStageVariables } from '../../core/stage-variables.ts'
 import { parseIdentitySources, resolveIdentity } from './identity.ts'
 import { requestEventV1, requestEventV2, tokenEvent } from './event.ts'
+import { connectAuthorizerEvent } from '../../integrations/lambda/event-websocket.ts'
 import { MalformedOutput, authorizerContext, decide, isAuthorizerOutput, parseOutput, type AuthorizerOutput } from './decision.ts'
 import { authorizerCacheKey } from './cache-key.ts'
 
@@ -78,7 +79,9 @@ function createStep(authorizer: CompiledAuthorizer, config: LambdaAuthorizerConf
     : undefined
   const eventFormat = isHttp ? (config.payloadFormatVersion ?? '2.0') : '1.0'
   const simple = isHttp && eventFormat === '2.0' && config.enableSimpleResponses
-  const ttl = sources.length > 0 ? config.resultTtlInSeconds : 0
+  const isWebSocket = opts.apiType === 'WEBSOCKET'
+  // API Gateway caches authorizer results for REST and HTTP APIs, not for WebSocket APIs.
+  const ttl = sources.length > 0 && !isWebSocket ? config.resultTtlInSeconds : 0
   const integrationFormat = isHttp ? opts.integrationFormat : '1.0'
   const arnText = authorizer.function ? authorizer.function.config.arn : config.function
   const staticTarget = arnText && usesStageVariables(arnText) ? undefined : authorizerTarget(authorizer, config)
@@ -91,8 +94,11 @@ function createStep(authorizer: CompiledAuthorizer, config: LambdaAuthorizerConf
     if (validation && !validation.test(identity[0]!)) {
       throw new GatewayError('UNAUTHORIZED', { detail: `authorizer ${authorizer.name}: the token does not match identityValidationExpression` })
     }
-    // The request path with its actual values (reference §6.1, §6.3), without the stage.
-    const arn = methodArn(opts.region, accountId, req.api.id, req.stage.name, req.method, req.path)
+    // The request path with its actual values (reference §6.1, §6.3), without the stage;
+    // a WebSocket handshake's ends in its route key, $connect (§6.6).
+    const arn = req.connection
+      ? `arn:aws:execute-api:${opts.region}:${accountId}:${req.api.id}/${req.stage.name}/${req.route.routeKey}`
+      : methodArn(opts.region, accountId, req.api.id, req.stage.name, req.method, req.path)
 
     const key = ttl > 0 ? await authorizerCacheKey(req.api.id, req.stage.name, authorizer.name, identity) : undefined
     let output = key ? await cacheGet(deps, key, authorizer.name) : undefined
@@ -100,7 +106,9 @@ function createStep(authorizer: CompiledAuthorizer, config: LambdaAuthorizerConf
     if (!output) {
       const event = config.type === 'token'
         ? tokenEvent(identity[0]!, arn)
-        : eventFormat === '2.0'
+        : req.connection
+          ? connectAuthorizerEvent(req, arn, req.connection.id, req.connection.connectedAt)
+          : eventFormat === '2.0'
           ? requestEventV2(req, arn, { accountId, identity })
           : requestEventV1(req, arn, { accountId, identity })
       const target = staticTarget ?? authorizerTarget(authorizer, config, req)

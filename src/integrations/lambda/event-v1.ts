@@ -128,7 +128,7 @@ export function buildEventV1(
  * under the casing of their first occurrence, in first-seen order; `headers` keeps the last
  * value. Undefined when there are no headers.
  */
-function headerMaps(pairs: [string, string][]): { single: Record<string, string>; multi: Record<string, string[]> } | undefined {
+export function headerMaps(pairs: [string, string][]): { single: Record<string, string>; multi: Record<string, string[]> } | undefined {
   if (pairs.length === 0) return undefined
   const single: Record<string, string> = {}
   const multi: Record<string, string[]> = {}

@@ -20,16 +20,21 @@ import { InvokeError, NEVER_ABORTED, type FunctionTarget, type InvokeOutcome } f
 
 /** Resolves the function a route calls; ARNs with stage variables resolve per request. */
 export function functionTarget(route: CompiledRoute, req?: GatewayRequest): FunctionTarget {
+  return functionTargetFor(route, req?.stage.variables)
+}
+
+/** The function a route calls, with `variables` (a stage's) substituted into its ARN when given. */
+export function functionTargetFor(route: CompiledRoute, variables?: Record<string, string>): FunctionTarget {
   const config = route.integration as LambdaIntegrationConfig
   if (route.function) {
     const fn = route.function
     if (fn.config.arn) {
-      const arn = req ? substituteStageVariables(fn.config.arn, req.stage.variables) : fn.config.arn
+      const arn = variables ? substituteStageVariables(fn.config.arn, variables) : fn.config.arn
       return { name: fn.name, config: fn.config, arn }
     }
     return { name: fn.name, config: fn.config }
   }
-  const arn = req ? substituteStageVariables(config.function, req.stage.variables) : config.function
+  const arn = variables ? substituteStageVariables(config.function, variables) : config.function
   return { name: arn.split(':function:')[1]?.split(':')[0] ?? arn, arn }
 }
 

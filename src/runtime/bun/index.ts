@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util'
 import { createGateway } from '../../gateway.ts'
 import { processInvoker } from '../lambda-invoker.ts'
-import { consoleLogger, systemClock, type Clock, type ClientInfo, type ClientInfoSource, type GatewayDeps, type Logger } from '../../core/deps.ts'
+import { consoleLogger, systemClock, type Clock, type ClientInfo, type ClientInfoSource, type GatewayDeps, type Logger, type Stores } from '../../core/deps.ts'
 import { ConfigError, formatIssue, type GatewayModel } from '../../model/load.ts'
 import { modelFrom } from '../../model/load-file.ts'
 import { installCrashGuard } from '../node/crash-guard.ts'
@@ -16,6 +16,10 @@ import { storeSpec, type RunningGateway, type StartOptions } from '../node/index
 import { openStores } from '../../storage/open.ts'
 import { fetchHttpClient } from '../../integrations/http/index.ts'
 import { formatTable, routeTable } from '../../cli/routes.ts'
+import { openConnectionHub } from '../connection-hub.ts'
+import { localSession, type LocalSessionHandlers } from '../../websocket/local.ts'
+import type { WebSocketAcceptor } from '../../websocket/types.ts'
+import type { LocalConnectionHub } from '../../storage/ports.ts'
 
 /** The parts of Bun's Server this module uses (declared here: bun-types is not a dependency). */
 export interface BunServer {
@@ -23,6 +27,20 @@ export interface BunServer {
   readonly hostname: string
   requestIP(request: Request): { address: string; family: string; port: number } | null
   stop(closeActiveConnections?: boolean): Promise<void> | void
+  /** Upgrades to a WebSocket; `data` becomes the socket's `data`. False when the request is not an upgrade. */
+  upgrade(request: Request, options: { headers?: HeadersInit; data: BunSocketData }): boolean
+}
+
+/** What a socket carries from its handshake: the session's handlers. */
+interface BunSocketData {
+  handlers: LocalSessionHandlers
+}
+
+/** Bun's ServerWebSocket, the parts used here. */
+interface BunServerWebSocket {
+  data: BunSocketData
+  send(data: string | Uint8Array): number
+  close(code?: number, reason?: string): void
 }
 
 interface BunServeOptions {
@@ -31,6 +49,14 @@ interface BunServeOptions {
   fetch(request: Request, server: BunServer): Response | Promise<Response>
   idleTimeout?: number
   development?: boolean
+  websocket?: {
+    maxPayloadLength?: number
+    idleTimeout?: number
+    perMessageDeflate?: boolean
+    open(ws: BunServerWebSocket): void
+    message(ws: BunServerWebSocket, message: string | Uint8Array): void
+    close(ws: BunServerWebSocket, code: number, reason: string): void
+  }
 }
 
 declare const Bun: { serve(options: BunServeOptions): BunServer }
@@ -56,6 +82,53 @@ export interface BunDepsOptions {
   logger?: Logger
   clock?: Clock
   env?: Record<string, string | undefined>
+  /** Completes WebSocket handshakes (bunWebSocketAcceptor); without it upgrades are refused. */
+  websocket?: WebSocketAcceptor
+}
+
+/**
+ * WebSockets on Bun: the gateway has run $connect; this upgrades with Bun.serve and wires the
+ * socket (see bunWebSocketHandlers) to the engine and the hub.
+ */
+export function bunWebSocketAcceptor(hub: LocalConnectionHub, deps: { clock: Clock; logger: Logger }): WebSocketAcceptor {
+  return {
+    accept(source, session) {
+      const server = source.env as BunServer
+      const raw = source.req.raw
+      const headers = new Headers(session.headers)
+      // Bun would echo the client's first subprotocol; API Gateway echoes only the one $connect
+      // returned. An empty value makes a client that asked for one fail, as it would on AWS.
+      if (session.protocol) headers.set('Sec-WebSocket-Protocol', session.protocol)
+      else if (raw.headers.get('sec-websocket-protocol')) headers.set('Sec-WebSocket-Protocol', '')
+      const handlers = localSession(session, hub, deps)
+      if (!server.upgrade(raw, { headers, data: { handlers } })) {
+        return new Response(JSON.stringify({ message: 'Bad Request' }), { status: 400, headers: { 'content-type': 'application/json' } })
+      }
+      // Bun answers the upgrade itself; this response is not sent.
+      return new Response(null)
+    },
+  }
+}
+
+/** Bun.serve's websocket handlers, dispatching to each socket's session. */
+export function bunWebSocketHandlers(maxMessageBytes: number): NonNullable<BunServeOptions['websocket']> {
+  return {
+    // Past Bun's own limit the client sees 1009 but the server a bare 1006; up to twice the
+    // gateway's limit, the engine closes with 1009 itself and $disconnect sees 1009.
+    maxPayloadLength: maxMessageBytes * 2,
+    // The gateway keeps its own idle timer (settings.websocket.idleTimeoutSeconds).
+    idleTimeout: 0,
+    perMessageDeflate: false,
+    open(ws) {
+      ws.data.handlers.open({ send: (d) => void ws.send(d), close: (code, reason) => ws.close(code, reason) })
+    },
+    message(ws, message) {
+      ws.data.handlers.message(message)
+    },
+    close(ws, code, reason) {
+      ws.data.handlers.close(code, reason)
+    },
+  }
 }
 
 /** The deps a Bun process uses for a model. */
@@ -71,6 +144,7 @@ export function bunDeps(model: GatewayModel, opts: BunDepsOptions = {}): Gateway
     httpClient: fetchHttpClient(passThroughFetch),
     clientInfo: bunClientInfo,
     env,
+    websocket: opts.websocket,
     close: () => lambda.close(),
   }
 }
@@ -85,8 +159,13 @@ export type RunningBunGateway = Omit<RunningGateway, 'server'> & { server: BunSe
 export async function startBun(opts: BunStartOptions): Promise<RunningBunGateway> {
   const model = await modelFrom(opts, (w) => (opts.logger ?? consoleLogger()).warn(w))
   const clock = opts.clock ?? systemClock
-  const opened = await openStores(storeSpec(model, opts.store), { clock, env: process.env, logger: opts.logger ?? consoleLogger() })
-  const deps = { ...bunDeps(model, { logger: opts.logger, clock }), stores: opened.stores }
+  const spec = storeSpec(model, opts.store)
+  const opened = await openStores(spec, { clock, env: process.env, logger: opts.logger ?? consoleLogger() })
+  const logger = opts.logger ?? consoleLogger({ quiet: process.env.PORTICO_QUIET === '1' })
+  // WebSocket connections: in this process, or across instances through Redis pub/sub.
+  const hub = await openConnectionHub(model.apis.some((a) => a.type === 'WEBSOCKET') ? spec : 'memory', { env: process.env, logger })
+  const stores: Partial<Stores> = { ...opened.stores, connectionHub: hub }
+  const deps = { ...bunDeps(model, { logger: opts.logger, clock, websocket: bunWebSocketAcceptor(hub, { clock, logger }) }), stores }
   installCrashGuard(deps.logger)
   const gateway = createGateway(model, deps)
   await gateway.ready
@@ -99,6 +178,7 @@ export async function startBun(opts: BunStartOptions): Promise<RunningBunGateway
     idleTimeout: idleTimeoutFor(model),
     // Bun's development mode answers unhandled errors with an HTML page; the gateway renders its own.
     development: false,
+    websocket: bunWebSocketHandlers(model.settings.websocket.maxMessageBytes),
   })
   const port = server.port
   return {
@@ -109,6 +189,7 @@ export async function startBun(opts: BunStartOptions): Promise<RunningBunGateway
     async close() {
       await server.stop(true)
       await deps.close()
+      await hub.close()
       await opened.close()
     },
     store: opened.description,

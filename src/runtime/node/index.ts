@@ -17,6 +17,10 @@ import { watch } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { nodeHttpClient } from './http-client.ts'
 import { installCrashGuard } from './crash-guard.ts'
+import { nodeWebSockets } from './websocket.ts'
+import { memoryConnectionHub } from '../../storage/memory/connection-hub.ts'
+import { openConnectionHub } from '../connection-hub.ts'
+import type { WebSocketAcceptor } from '../../websocket/types.ts'
 
 /** Connection details from Node's IncomingMessage (client casing of header names included). */
 export function nodeClientInfo(c: ClientInfoSource): ClientInfo {
@@ -37,6 +41,8 @@ export interface NodeDepsOptions {
   env?: Record<string, string | undefined>
   /** Shared state (from openStores); memory when absent. */
   stores?: Partial<Stores>
+  /** Completes WebSocket handshakes (nodeWebSockets); without it upgrades are refused. */
+  websocket?: WebSocketAcceptor
 }
 
 /** The deps a Node process uses for a model. */
@@ -54,6 +60,7 @@ export function nodeDeps(model: GatewayModel, opts: NodeDepsOptions = {}): Gatew
     clientInfo: nodeClientInfo,
     env,
     stores: opts.stores,
+    websocket: opts.websocket,
     close: async () => {
       await Promise.all([httpClient.close(), lambda.close()])
     },
@@ -97,8 +104,14 @@ export interface RunningGateway {
 export async function startNode(opts: StartOptions): Promise<RunningGateway> {
   const model = await modelFrom(opts, (w) => (opts.logger ?? consoleLogger()).warn(w))
   const clock = opts.clock ?? systemClock
-  const opened = await openStores(storeSpec(model, opts.store), { clock, env: process.env, logger: opts.logger ?? consoleLogger() })
-  const deps = nodeDeps(model, { logger: opts.logger, clock, stores: opened.stores })
+  const spec = storeSpec(model, opts.store)
+  const opened = await openStores(spec, { clock, env: process.env, logger: opts.logger ?? consoleLogger() })
+  const logger = opts.logger ?? consoleLogger({ quiet: process.env.PORTICO_QUIET === '1' })
+  // WebSocket connections: in this process, or across instances through Redis pub/sub.
+  const hub = model.apis.some((a) => a.type === 'WEBSOCKET') ? await openConnectionHub(spec, { env: process.env, logger }) : memoryConnectionHub()
+  const sockets = nodeWebSockets(hub, { clock, logger, maxMessageBytes: model.settings.websocket.maxMessageBytes })
+  const stores: Partial<Stores> = { ...opened.stores, connectionHub: hub }
+  const deps = nodeDeps(model, { logger: opts.logger, clock, stores, websocket: sockets.acceptor })
   installCrashGuard(deps.logger)
   const gateway = createGateway(model, deps)
   await gateway.ready
@@ -111,7 +124,13 @@ export async function startNode(opts: StartOptions): Promise<RunningGateway> {
     // Past this Node answers a bare 431 itself, so leave room for the gateway's own answer.
     const maxHeaderSize = Math.max(65_536, model.settings.maxHeaderBytes * 2)
     const s = serve(
-      { fetch: (req, env) => current.gateway.fetch(req, env), port: opts.port ?? 8787, hostname, serverOptions: { maxHeaderSize } },
+      {
+        fetch: (req, env) => current.gateway.fetch(req, env),
+        port: opts.port ?? 8787,
+        hostname,
+        serverOptions: { maxHeaderSize },
+        websocket: { server: sockets.server },
+      },
       () => resolveServer(s as Server),
     ) as Server
     s.once('error', reject)
@@ -125,7 +144,7 @@ export async function startNode(opts: StartOptions): Promise<RunningGateway> {
   // an option of createServer).
   ;(server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true
   const port = (server.address() as AddressInfo).port
-  const stopWatching = opts.watch && opts.config ? watchConfig(opts.config, current, { ...opts, clock }, opened.stores) : () => {}
+  const stopWatching = opts.watch && opts.config ? watchConfig(opts.config, current, { ...opts, clock }, stores, sockets.acceptor) : () => {}
   return {
     get gateway() {
       return current.gateway
@@ -135,11 +154,14 @@ export async function startNode(opts: StartOptions): Promise<RunningGateway> {
     url: `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`,
     async close() {
       stopWatching()
+      // Open sockets first: their $disconnect still has the invoker.
+      await sockets.close()
       await new Promise<void>((r) => {
         server.close(() => r())
         server.closeAllConnections?.()
       })
       await current.deps.close()
+      await hub.close()
       await opened.close()
     },
     store: opened.description,
@@ -155,6 +177,7 @@ function watchConfig(
   current: { gateway: Gateway; deps: ReturnType<typeof nodeDeps> },
   opts: StartOptions,
   stores: Partial<Stores>,
+  websocket: WebSocketAcceptor,
 ): () => void {
   const logger = current.deps.logger
   let version = 0
@@ -165,7 +188,7 @@ function watchConfig(
       const { model, warnings } = await loadConfigFile(config, { ...opts.load, version })
       for (const w of warnings) logger.warn(w)
       // The stores stay: keys, counters and caches outlive a reload.
-      const deps = nodeDeps(model, { logger: opts.logger, clock: opts.clock, stores })
+      const deps = nodeDeps(model, { logger: opts.logger, clock: opts.clock, stores, websocket })
       const gateway = createGateway(model, deps)
       await gateway.ready
       const old = current.deps

@@ -4,8 +4,11 @@
  * workerd cannot read from disk at run time), plus the Durable Object classes of the stores.
  */
 import * as entry from '../../../.portico/entry.generated.ts'
-import { createWorker } from './worker.ts'
+import { createWebSocketHub, createWorker } from './worker.ts'
 
-export { PorticoRateLimiter, PorticoQuotaCounter, PorticoKeyStore, createWorker, workersDeps, workersClientInfo, type WorkerEnv } from './worker.ts'
+export { PorticoRateLimiter, PorticoQuotaCounter, PorticoKeyStore, createWorker, createWebSocketHub, workersDeps, workersClientInfo, type WorkerEnv } from './worker.ts'
+
+/** The WebSocket hub (binding PORTICO_WEBSOCKETS): one hibernating object per connection. */
+export const PorticoWebSocketHub = createWebSocketHub(entry)
 
 export default createWorker(entry)

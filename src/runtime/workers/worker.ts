@@ -12,7 +12,12 @@ import { applyFunctionEnvironment, createLocalInvoker } from '../../integrations
 import { createAwsInvoker } from '../../integrations/lambda/invoke-aws.ts'
 import { createInvoker } from '../../integrations/lambda/invoker.ts'
 import { fetchHttpClient } from '../../integrations/http/index.ts'
-import { durableObjectStores } from '../../storage/durable-object/index.ts'
+import { durableObjectStores, type NamespaceLike } from '../../storage/durable-object/index.ts'
+import { durableObjectConnectionHub, durableObjectWebSocketAcceptor, WEBSOCKET_HUB_BINDING, type WebSocketHubStub } from '../../storage/durable-object/websocket-hub.ts'
+import { WebSocketHubObject } from '../../storage/durable-object/websocket-hub.object.ts'
+import { memoryConnectionHub } from '../../storage/memory/connection-hub.ts'
+import { isolateWebSocketAcceptor } from './websocket.ts'
+import type { WebSocketEngine } from '../../websocket/types.ts'
 
 // Durable Object classes wrangler.toml binds (usage plans' shared state).
 export { PorticoRateLimiter } from '../../storage/durable-object/rate-limiter.object.ts'
@@ -52,6 +57,19 @@ export function workersDeps(model: GatewayModel, env: WorkerEnv, logger: Logger,
   })
   const bindings = stringBindings(env)
   const aws = createAwsInvoker({ region: model.settings.region, env: bindings })
+  const stores = durableObjectStores(env, clock)
+  // WebSockets: one hibernating Durable Object per connection when the hub is bound, else
+  // sockets held by the isolate that accepted them.
+  const hubNamespace = env?.[WEBSOCKET_HUB_BINDING] as NamespaceLike<WebSocketHubStub> | undefined
+  let websocket
+  if (hubNamespace && typeof hubNamespace.idFromName === 'function') {
+    stores.connectionHub = durableObjectConnectionHub(hubNamespace)
+    websocket = durableObjectWebSocketAcceptor(hubNamespace)
+  } else {
+    const hub = memoryConnectionHub()
+    stores.connectionHub = hub
+    websocket = isolateWebSocketAcceptor(hub, { clock, logger })
+  }
   return {
     clock,
     logger,
@@ -59,7 +77,8 @@ export function workersDeps(model: GatewayModel, env: WorkerEnv, logger: Logger,
     httpClient: fetchHttpClient(),
     clientInfo: workersClientInfo,
     env: bindings,
-    stores: durableObjectStores(env, clock),
+    stores,
+    websocket,
   }
 }
 
@@ -93,13 +112,13 @@ export interface WorkerEntry {
   source: string
 }
 
-/**
- * The Worker for a generated entry: one gateway per isolate, built at the first request (the
- * env bindings arrive with it).
- */
-export function createWorker(entry: WorkerEntry): { fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> } {
-  let gateway: Gateway | undefined
-  const getGateway = (env: WorkerEnv): Gateway => {
+// One gateway per entry and isolate, shared by the Worker and the Durable Objects of the entry.
+const gateways = new WeakMap<WorkerEntry, Gateway>()
+
+/** The entry's gateway in this isolate, built on first use (the env bindings arrive with it). */
+function gatewayFor(entry: WorkerEntry, env: WorkerEnv): Gateway {
+  let gateway = gateways.get(entry)
+  {
     if (!gateway) {
       const logger = consoleLogger({ quiet: env?.PORTICO_QUIET === '1' })
       const { model, warnings } = loadModel(entry.config, { source: entry.source })
@@ -112,12 +131,32 @@ export function createWorker(entry: WorkerEntry): { fetch(request: Request, env:
       for (const warning of warnings) logger.warn(warning)
       applyEnvironment(model, logger)
       gateway = createGateway(model, workersDeps(model, env, logger, entry))
+      gateways.set(entry, gateway)
     }
-    return gateway
   }
+  return gateway
+}
+
+/**
+ * The Worker for a generated entry: one gateway per isolate, built at the first request (the
+ * env bindings arrive with it).
+ */
+export function createWorker(entry: WorkerEntry): { fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> } {
   return {
     fetch(request, env, ctx) {
-      return getGateway(env).fetch(request, env, ctx)
+      return gatewayFor(entry, env).fetch(request, env, ctx)
     },
+  }
+}
+
+/**
+ * The WebSocket hub Durable Object class for a generated entry (bind it as PORTICO_WEBSOCKETS):
+ * its sockets' messages go to the engines of the entry's gateway.
+ */
+export function createWebSocketHub(entry: WorkerEntry) {
+  return class PorticoWebSocketHub extends WebSocketHubObject {
+    protected engineFor(apiId: string): WebSocketEngine | undefined {
+      return gatewayFor(entry, this.env as WorkerEnv).websocket(apiId)
+    }
   }
 }

@@ -27,7 +27,7 @@ export interface RedisStoreOptions extends RedisConnectOptions {
 
 /** The stores on one Redis connection. */
 export interface RedisStores {
-  stores: Stores & { responseCache: NonNullable<Stores['responseCache']> }
+  stores: Omit<Stores, 'connectionHub'> & { responseCache: NonNullable<Stores['responseCache']> }
   connection: RedisConnection
   close(): Promise<void>
 }

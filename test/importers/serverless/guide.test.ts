@@ -11,6 +11,10 @@ import { importServerless } from '../../../src/importers/serverless.ts'
 import { builtinFeatures } from '../../../src/features/index.ts'
 import { makeGateway } from '../../helpers/gateway.ts'
 import { importFixture, redirectFetch, serveFixture, SLS } from './helpers.ts'
+import { resolve } from 'node:path'
+import { startNode } from '../../../src/runtime/node/index.ts'
+import { memoryLogger } from '../../../src/core/deps.ts'
+import { expectNoFrame, handshakeStatus, openSocket } from '../../helpers/ws-client.ts'
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0) / 1000
 const BASE = 'http://localhost'
@@ -290,18 +294,46 @@ describe('Caching (Enable Caching + Per-Key Caching)', () => {
 })
 
 describe('WebSocket Configuration', () => {
-  it('loads, reporting each WebSocket route as not served', async () => {
-    const gw = await serveFixture('guide-websocket.yml')
-    expect(gw.importWarnings).toEqual([
-      'functions.connectionHandler.events[0].websocket: WebSocket APIs are not supported yet by Portico: route "$connect" is not served',
-      'functions.disconnectionHandler.events[0].websocket: WebSocket APIs are not supported yet by Portico: route "$disconnect" is not served',
-      'functions.messageHandler.events[0].websocket: WebSocket APIs are not supported yet by Portico: route "sendMessage" is not served',
-      'functions.defaultHandler.events[0].websocket: WebSocket APIs are not supported yet by Portico: route "$default" is not served',
+  it('imports every websocket event as a route of one WebSocket API, without warnings', async () => {
+    const { config, warnings } = await importFixture('guide-websocket.yml')
+    expect(warnings).toEqual([])
+    expect(config.apis).toEqual([
+      {
+        name: 'dev-chat-websockets',
+        type: 'WEBSOCKET',
+        stages: [{ name: 'dev' }],
+        routes: [
+          { route: '$connect', integration: { type: 'lambda', function: 'connectionHandler' }, authorization: { authorizer: 'auth' } },
+          { route: '$disconnect', integration: { type: 'lambda', function: 'disconnectionHandler' } },
+          { route: 'sendMessage', integration: { type: 'lambda', function: 'messageHandler' } },
+          { route: '$default', integration: { type: 'lambda', function: 'defaultHandler' } },
+        ],
+        authorizers: { auth: { type: 'request', function: 'auth', identitySource: ['route.request.querystring.token'] } },
+      },
     ])
-    expect(gw.loadWarnings).toEqual(['API "chat" has no routes: every request will be rejected'])
-    expect(Object.keys(gw.model.functions)).toEqual(['connectionHandler', 'disconnectionHandler', 'messageHandler', 'defaultHandler'])
-    const res = await gw.app.request(`${BASE}/dev/`)
-    expect(res.status).toBe(403)
-    expect(await res.json()).toEqual({ message: 'Missing Authentication Token' })
+  })
+
+  it('serves the guide\'s client: connect with ?token=, sendMessage reaches every connection', async () => {
+    const logger = memoryLogger()
+    const gw = await startNode({ config: resolve(SLS, 'guide-websocket.yml'), port: 0, logger })
+    try {
+      expect(logger.lines.filter((l) => l.level === 'warn')).toEqual([])
+      const ws = gw.url.replace('http://', 'ws://')
+      expect(await handshakeStatus(`${ws}/dev`)).toBe(401)
+      expect(await handshakeStatus(`${ws}/dev?token=wrong`)).toBe(403)
+      const alice = await openSocket(`${ws}/dev?token=auth-token`)
+      const bob = await openSocket(`${ws}/dev?token=auth-token`)
+      // What the guide's browser client sends on open.
+      alice.send(JSON.stringify({ action: 'sendMessage', message: 'Hello, world!' }))
+      expect(JSON.parse(await bob.next())).toEqual({ message: 'Hello, world!' })
+      expect(JSON.parse(await alice.next())).toEqual({ message: 'Hello, world!' })
+      // Without a route response, the routes answer nothing themselves.
+      alice.send('ping')
+      await expectNoFrame(alice)
+      alice.close()
+      bob.close()
+    } finally {
+      await gw.close()
+    }
   })
 })

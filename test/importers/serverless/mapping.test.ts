@@ -285,7 +285,7 @@ describe('REST events', () => {
       'functions.a.events[0].http.request.passThrough: passThrough applies to non-proxy integrations only (ignored)',
       'functions.a.events[0].http.request.contentHandling: content handling conversions are not supported yet (ignored)',
       'functions.a.events[0].http.response: response templates and status codes apply to non-proxy integrations only; a proxy passes its answer through (ignored, as the framework does)',
-      'functions.a.events[1].sqs: sqs events are not served by Portico (only http and httpApi events are)',
+      'functions.a.events[1].sqs: sqs events are not served by Portico (only http, httpApi and websocket events are)',
     ])
   })
 
@@ -440,7 +440,7 @@ describe('HTTP API events', () => {
       ),
     )
     expect(warnings).toEqual([
-      'custom.portico.extra: unknown key (custom.portico takes settings, iam, authorizers, httpApiBasePath)',
+      'custom.portico.extra: unknown key (custom.portico takes settings, iam, authorizers, httpApiBasePath, websocketBasePath)',
       'custom.portico.authorizers.ghost: no authorizer of that name in this service (ignored)',
     ])
     expect(config.settings).toEqual({ region: 'us-east-1', accountId: '111122223333' })

@@ -55,7 +55,7 @@ const WARNINGS = [
   'resources: deployment setting, not used by Portico (ignored)',
   'provider.iam: deployment setting, not used by Portico (ignored)',
   'functions.me.reservedConcurrency: deployment setting, not used by Portico (ignored)',
-  'functions.thumbnails.events[0].s3: s3 events are not served by Portico (only http and httpApi events are)',
+  'functions.thumbnails.events[0].s3: s3 events are not served by Portico (only http, httpApi and websocket events are)',
   'provider.httpApi: the service has http (REST) and httpApi events, which AWS serves on two hosts: Portico serves the REST API at /dev/... and the HTTP API under /http (custom.portico.httpApiBasePath changes it)',
 ]
 
