@@ -125,18 +125,22 @@ function abandoned(functionName: string, signal: AbortSignal): InvokeError {
   return new InvokeError(`Stopped waiting for ${functionName}: the invocation was aborted`, { cause: signal.reason })
 }
 
-function successOutcome(result: unknown): InvokeOutcome {
-  if (isJsonData(result, 0)) {
-    // Equal to its own JSON round trip: no need to write the text unless someone reads it.
-    let text: string | undefined
-    return {
-      kind: 'ok',
-      value: result,
-      get payload() {
-        return (text ??= JSON.stringify(result))
-      },
-    }
+/** A successful outcome holding plain data; its JSON text is written on first read. */
+class PlainResult {
+  readonly kind = 'ok' as const
+  readonly value: unknown
+  private text: string | undefined
+  constructor(value: unknown) {
+    this.value = value
   }
+  get payload(): string {
+    return (this.text ??= JSON.stringify(this.value))
+  }
+}
+
+function successOutcome(result: unknown): InvokeOutcome {
+  // Equal to its own JSON round trip: no need to write the text unless someone reads it.
+  if (isJsonData(result, 0)) return new PlainResult(result)
   let payload: string | undefined
   try {
     payload = JSON.stringify(result === undefined ? null : result)

@@ -94,7 +94,8 @@ describe('local invoker: handler styles', () => {
       const out = []
       for (const handler of ['common.handler', 'typed.greet', 'callback.handler']) {
         const config = { handler, timeout: 1, memorySize: 128, environment: {} }
-        out.push(await invoker.invoke({ target: { name: 'f', config }, event: { value: 5, name: 'node' }, signal: new AbortController().signal }))
+        const outcome = await invoker.invoke({ target: { name: 'f', config }, event: { value: 5, name: 'node' }, signal: new AbortController().signal })
+        out.push({ kind: outcome.kind, payload: outcome.payload })
       }
       console.log(JSON.stringify(out))
     `
