@@ -11,6 +11,7 @@ import { keyStoreContract } from './contract/key-store.contract.ts'
 import { quotaCounterContract } from './contract/quota-counter.contract.ts'
 import { rateLimiterContract } from './contract/rate-limiter.contract.ts'
 import {
+  CommandDeadlines,
   connectRedis,
   openRedisStores,
   PERIOD_GRACE_MS,
@@ -351,6 +352,54 @@ describe('Redis connection', () => {
     } finally {
       await opened.close()
       await stopProcess(server)
+    }
+  })
+})
+
+describe('Redis command deadlines', () => {
+  it('a server that stops answering fails each command after the command timeout, and answers again when it resumes', async () => {
+    const port = await freePort()
+    const server = await startRedis(port)
+    const c = await connectRedis(`redis://127.0.0.1:${port}`, { commandTimeoutMs: 300 })
+    try {
+      expect(await c.command(['PING'])).toBe('PONG')
+      // Frozen: the connection stays open, nothing comes back.
+      server.kill('SIGSTOP')
+      const started = Date.now()
+      const [a, b] = await Promise.all([c.command(['PING']).catch((e: Error) => e), c.multi([['PING']]).catch((e: Error) => e)])
+      const waited = Date.now() - started
+      expect(String(a)).toMatch(/timed out after 300 ms/)
+      expect(String(b)).toMatch(/timed out after 300 ms/)
+      expect(waited).toBeGreaterThanOrEqual(290)
+      expect(waited).toBeLessThan(2000)
+      server.kill('SIGCONT')
+      // The late replies are dropped; new commands are answered.
+      expect(await c.command(['PING'])).toBe('PONG')
+    } finally {
+      server.kill('SIGCONT')
+      await c.close()
+      await stopProcess(server)
+    }
+  })
+
+  it('CommandDeadlines: answers pass through, rejections too, and only unanswered commands time out', async () => {
+    const deadlines = new CommandDeadlines(50)
+    try {
+      const never = new Promise<string>(() => {})
+      const results = await Promise.allSettled([
+        deadlines.guard(Promise.resolve('now')),
+        deadlines.guard(new Promise((r) => setTimeout(() => r('soon'), 10))),
+        deadlines.guard(Promise.reject(new Error('refused'))),
+        deadlines.guard(never),
+      ])
+      expect(results.map((r) => (r.status === 'fulfilled' ? r.value : String((r.reason as Error).message)))).toEqual([
+        'now',
+        'soon',
+        'refused',
+        'Redis command timed out after 50 ms',
+      ])
+    } finally {
+      deadlines.stop()
     }
   })
 })

@@ -40,6 +40,82 @@ export interface RedisConnectOptions {
   connectTimeoutMs?: number
   /** Commands allowed to wait for a reply at once before new ones fail. Default 100000. */
   maxQueuedCommands?: number
+  /** How long a command may wait for its reply before it fails. Default 5000 ms (node-redis's own default). */
+  commandTimeoutMs?: number
+}
+
+/**
+ * Deadlines for commands that all wait the same time: a FIFO whose head is always the next to
+ * expire, swept by one timer. node-redis's own per-command timeout arms an
+ * AbortSignal.timeout (a timer, an event listener, an exception object) for every command,
+ * a large share of a cache hit's cost; this costs one small record per command.
+ */
+export class CommandDeadlines {
+  private readonly queue: { at: number; settled: boolean; fail: (e: Error) => void }[] = []
+  private head = 0
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private readonly timeoutMs: number
+  private readonly now: () => number
+  constructor(timeoutMs: number, now: () => number = Date.now) {
+    this.timeoutMs = timeoutMs
+    this.now = now
+  }
+
+  /** `pending`, or a rejection once it has waited `timeoutMs`. */
+  guard<T>(pending: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const entry = { at: this.now() + this.timeoutMs, settled: false, fail: reject }
+      this.queue.push(entry)
+      this.arm()
+      pending.then(
+        (v) => {
+          entry.settled = true
+          resolve(v)
+        },
+        (e) => {
+          entry.settled = true
+          reject(e)
+        },
+      )
+    })
+  }
+
+  /** Stops the sweeping timer (the connection is closing). */
+  stop(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  private arm(): void {
+    if (this.timer !== undefined) return
+    // A sweep a tenth of the timeout apart: deadlines are kept to within 10%.
+    this.timer = setTimeout(() => this.sweep(), Math.max(10, this.timeoutMs / 10))
+    this.timer.unref?.()
+  }
+
+  private sweep(): void {
+    this.timer = undefined
+    const now = this.now()
+    while (this.head < this.queue.length) {
+      const entry = this.queue[this.head]!
+      if (!entry.settled && entry.at > now) break
+      if (!entry.settled) {
+        entry.settled = true
+        entry.fail(new Error(`Redis command timed out after ${this.timeoutMs} ms`))
+      }
+      this.head++
+    }
+    // Compact once the settled front is large, so the array does not grow for ever.
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head)
+      this.head = 0
+    }
+    if (this.head < this.queue.length) this.arm()
+    else {
+      this.queue.length = 0
+      this.head = 0
+    }
+  }
 }
 
 /** Where a URL points, without its credentials (for logs and errors). */
@@ -67,6 +143,8 @@ export async function connectRedis(url: string, opts: RedisConnectOptions = {}):
     // policy (fail open or closed) then applies right away, and memory cannot pile up.
     disableOfflineQueue: true,
     commandsQueueMaxLength: opts.maxQueuedCommands ?? 100_000,
+    // Deadlines are CommandDeadlines' (below): node-redis's costs a timer per command.
+    commandOptions: { timeout: 0 },
     socket: {
       connectTimeout,
       // Back off up to 2 s between attempts, forever: a gateway outlives a Redis restart.
@@ -107,8 +185,9 @@ export async function connectRedis(url: string, opts: RedisConnectOptions = {}):
     clearTimeout(timer)
   }
 
+  const deadlines = new CommandDeadlines(opts.commandTimeoutMs ?? 5000)
   const command = <T>(args: RedisArg[], o?: { binary?: boolean }): Promise<T> =>
-    client.sendCommand(args, o?.binary ? { typeMapping: binaryReplies } : undefined) as Promise<T>
+    deadlines.guard(client.sendCommand(args, o?.binary ? { typeMapping: binaryReplies } : undefined) as Promise<T>)
   let closed = false
   return {
     prefix: opts.prefix ?? 'portico:',
@@ -116,7 +195,7 @@ export async function connectRedis(url: string, opts: RedisConnectOptions = {}):
     async multi(commands) {
       const m = client.multi()
       for (const c of commands) m.addCommand(c)
-      return (await m.exec()) as unknown[]
+      return (await deadlines.guard(m.exec())) as unknown[]
     },
     async eval<T>(script: LuaScript, keys: RedisArg[], args: RedisArg[], o?: { binary?: boolean }): Promise<T> {
       const tail = [String(keys.length), ...keys, ...args]
@@ -131,6 +210,7 @@ export async function connectRedis(url: string, opts: RedisConnectOptions = {}):
     async close() {
       if (closed) return
       closed = true
+      deadlines.stop()
       try {
         await client.close()
       } catch {

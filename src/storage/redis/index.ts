@@ -11,7 +11,7 @@ import { redisQuotaCounter } from './quota-counter.ts'
 import { redisAuthorizerCache } from './authorizer-cache.ts'
 import { redisResponseCache } from './response-cache.ts'
 
-export { connectRedis, luaScript, redisTarget, type LuaScript, type RedisArg, type RedisConnection, type RedisConnectOptions } from './client.ts'
+export { CommandDeadlines, connectRedis, luaScript, redisTarget, type LuaScript, type RedisArg, type RedisConnection, type RedisConnectOptions } from './client.ts'
 export { redisKeyStore } from './key-store.ts'
 export { redisRateLimiter } from './rate-limiter.ts'
 export { redisQuotaCounter, QUOTA_HISTORY_MS, PERIOD_GRACE_MS } from './quota-counter.ts'
