@@ -15,6 +15,8 @@ const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) 
 
 /** One-shot hashing (Node 21.7+): no Hash object per call. */
 const oneShot = typeof nodeCrypto?.hash === 'function' ? nodeCrypto.hash.bind(nodeCrypto) : undefined
+/** The same, writing the hex digest natively. */
+const oneShotHex = oneShot as ((algorithm: string, data: string | Uint8Array, encoding: 'hex') => string) | undefined
 
 const encoder = new TextEncoder()
 
@@ -30,6 +32,7 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 
 /** Lowercase hex of SHA-256. */
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
+  if (oneShotHex) return oneShotHex('sha256', data, 'hex')
   const digest = await sha256(data)
   let out = ''
   for (let i = 0; i < digest.length; i++) out += HEX[digest[i]!]

@@ -9,7 +9,8 @@ import type { Feature, RouteStep } from '../../core/feature.ts'
 import { GatewayError } from '../../core/errors.ts'
 import { lastHeader, type GatewayRequest } from '../../core/request.ts'
 import type { KeyStore, StoredApiKey } from '../../storage/ports.ts'
-import { API_KEY_MAX_LENGTH, API_KEY_MIN_LENGTH, constantTimeEqual, digestApiKey, fromHex, storeConfigKeys, toHex } from './keys.ts'
+import { API_KEY_MAX_LENGTH, API_KEY_MIN_LENGTH, constantTimeEqualText, storeConfigKeys } from './keys.ts'
+import { sha256Hex } from '../../core/hash.ts'
 
 export { constantTimeEqual, configKeyId, generateApiKeyValue, hashApiKey, storeConfigKeys } from './keys.ts'
 
@@ -26,10 +27,10 @@ export { constantTimeEqual, configKeyId, generateApiKeyValue, hashApiKey, storeC
  * whatever the store's own matching does (e.g. a case-insensitive collation in SQL).
  */
 export async function findApiKey(store: KeyStore, value: string): Promise<StoredApiKey | undefined> {
-  const digest = await digestApiKey(value)
-  const stored = await store.findByHash(toHex(digest))
+  const digest = await sha256Hex(value)
+  const stored = await store.findByHash(digest)
   if (!stored) return undefined
-  return constantTimeEqual(fromHex(stored.hash), digest) ? stored : undefined
+  return constantTimeEqualText(stored.hash.toLowerCase(), digest) ? stored : undefined
 }
 
 /** The API key check: runs after authorizers (which may supply the key) and before throttling. */

@@ -72,6 +72,17 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
+ * constantTimeEqual() for two strings (hex digests): every char code pair is XORed into one
+ * accumulator. Unequal lengths return early (digest lengths are not secret).
+ */
+export function constantTimeEqualText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return diff === 0
+}
+
+/**
  * A new API key value: 40 random base62 characters (about 238 bits). Bytes of 248 and above
  * are drawn again, so every character is equally likely (248 = 4 × 62; a plain `% 62` over
  * 0-255 would favour the first eight characters).

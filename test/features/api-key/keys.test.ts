@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import {
   configKeyId,
   constantTimeEqual,
+  constantTimeEqualText,
   fromHex,
   generateApiKeyValue,
   hashApiKey,
@@ -105,5 +106,15 @@ describe('storeConfigKeys', () => {
     await expect(
       storeConfigKeys({ apiKeys: [{ name: 'b', id: 'bbb', value: 'rotated-value-0123456789', enabled: true }] }, d),
     ).rejects.toThrow('API key "b": the key store already holds this value under id aaa')
+  })
+})
+
+describe('constantTimeEqualText', () => {
+  it('equal only for the same characters', () => {
+    expect(constantTimeEqualText('ab12', 'ab12')).toBe(true)
+    expect(constantTimeEqualText('', '')).toBe(true)
+    expect(constantTimeEqualText('ab12', 'ab13')).toBe(false)
+    expect(constantTimeEqualText('ab12', 'ab1')).toBe(false)
+    expect(constantTimeEqualText('AB12', 'ab12')).toBe(false)
   })
 })
