@@ -71,8 +71,20 @@ export function withGatewayHeaders(response: Response, ids: [string, string][], 
   } catch {
     res = new Response(res.body, res)
   }
-  const headers = res.headers
-  for (const [name, value] of ids) headers.set(name, value)
-  if (extra) for (const name in extra) if (!headers.has(name)) headers.set(name, extra[name]!)
+  addToHeaders(res.headers, { replace: ids, ifAbsent: extra })
   return res
+}
+
+/** Writes `added` into a header record keyed by lowercase name (stored or backend answers). */
+export function addToLowercaseRecord(record: Record<string, string>, added: GatewayHeaders): void {
+  for (const [name, value] of added.replace) record[lowerName(name)] = value
+  const extra = added.ifAbsent
+  if (extra) for (const name in extra) if (!(lowerName(name) in record)) record[lowerName(name)] = extra[name]!
+}
+
+/** Writes `added` into a Headers (answers with a repeated header). */
+export function addToHeaders(headers: Headers, added: GatewayHeaders): void {
+  for (const [name, value] of added.replace) headers.set(name, value)
+  const extra = added.ifAbsent
+  if (extra) for (const name in extra) if (!headers.has(name)) headers.set(name, extra[name]!)
 }

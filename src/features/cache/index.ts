@@ -37,7 +37,7 @@ import { cacheApiResponseCache } from '../../storage/cache-api/response-cache.ts
 import { cacheKey, callerIdentity } from './key.ts'
 import { importEncryptionKey, openEntry, sealEntry, storedHeaders } from './entry.ts'
 import { captureBody } from './capture.ts'
-import { gatewayHeaders, lowerName, type GatewayHeaders } from '../../core/response-headers.ts'
+import { addToHeaders, addToLowercaseRecord, gatewayHeaders, type GatewayHeaders } from '../../core/response-headers.ts'
 
 export { cacheKey, canonicalKey, callerIdentity, keyParameterValue } from './key.ts'
 export { importEncryptionKey, sealEntry, openEntry, storedHeaders } from './entry.ts'
@@ -449,11 +449,7 @@ function fromEntry(entry: CachedResponse, method: string, extra: [string, string
   // HEAD keeps the stored length (of the GET body it describes); otherwise it is the body's.
   if (method !== 'HEAD') record['content-length'] = String(entry.body.byteLength)
   for (const [name, value] of extra) record[name.toLowerCase()] = value
-  if (added) {
-    for (const [name, value] of added.replace) record[lowerName(name)] = value
-    const more = added.ifAbsent
-    if (more) for (const name in more) if (!(lowerName(name) in record)) record[lowerName(name)] = more[name]!
-  }
+  if (added) addToLowercaseRecord(record, added)
   return new Response(body, { status: entry.status, headers: record })
 }
 
@@ -462,11 +458,7 @@ function headersOf(entry: CachedResponse, method: string, extra: [string, string
   const headers = new Headers(entry.headers)
   if (method !== 'HEAD') headers.set('content-length', String(entry.body.byteLength))
   for (const [name, value] of extra) headers.set(name, value)
-  if (added) {
-    for (const [name, value] of added.replace) headers.set(name, value)
-    const more = added.ifAbsent
-    if (more) for (const name in more) if (!headers.has(name)) headers.set(name, more[name]!)
-  }
+  if (added) addToHeaders(headers, added)
   return headers
 }
 

@@ -12,7 +12,7 @@ import { GatewayError } from '../../core/errors.ts'
 import { limitStream } from '../../core/body.ts'
 import { substituteStageVariables, usesStageVariables } from '../../core/stage-variables.ts'
 import { HOP_BY_HOP, integrationHeaders } from '../forwarded.ts'
-import { gatewayHeaders, lowerName, type GatewayHeaders } from '../../core/response-headers.ts'
+import { addToHeaders, addToLowercaseRecord, gatewayHeaders, type GatewayHeaders } from '../../core/response-headers.ts'
 
 /** Request headers the gateway sets itself for the backend connection. */
 const DROP_REQUEST = new Set(['host', 'content-length'])
@@ -112,11 +112,7 @@ function responseHeaders(pairs: [string, string][], added: GatewayHeaders | unde
     if (key in record) return headersOf(pairs, added)
     record[key] = value
   }
-  if (added) {
-    for (const [name, value] of added.replace) record[lowerName(name)] = value
-    const extra = added.ifAbsent
-    if (extra) for (const name in extra) if (!(lowerName(name) in record)) record[lowerName(name)] = extra[name]!
-  }
+  if (added) addToLowercaseRecord(record, added)
   return record
 }
 
@@ -129,11 +125,7 @@ function headersOf(pairs: [string, string][], added: GatewayHeaders | undefined)
     if (REMAP_RESPONSE.has(lower)) headers.append(`x-amzn-Remapped-${name}`, value)
     else headers.append(name, value)
   }
-  if (added) {
-    for (const [name, value] of added.replace) headers.set(name, value)
-    const extra = added.ifAbsent
-    if (extra) for (const name in extra) if (!headers.has(name)) headers.set(name, extra[name]!)
-  }
+  if (added) addToHeaders(headers, added)
   return headers
 }
 
