@@ -83,3 +83,29 @@ export function lastHeader(req: GatewayRequest, name: string): string | undefine
   for (const [k, v] of req.headers) if (k.toLowerCase() === lower) value = v
   return value
 }
+
+/**
+ * requestContext.identity (and VTL's $context.identity) in AWS's key order: nulls, the client
+ * address and user agent, then what features established (the IAM caller, the API key).
+ * One literal: a fixed shape is cheaper to build than a keyed loop.
+ */
+export function requestIdentity(req: GatewayRequest): Record<string, string | null> {
+  const identity: Record<string, string | null> = {
+    accessKey: null,
+    accountId: null,
+    apiKey: null,
+    apiKeyId: null,
+    caller: null,
+    cognitoAuthenticationProvider: null,
+    cognitoAuthenticationType: null,
+    cognitoIdentityId: null,
+    cognitoIdentityPoolId: null,
+    principalOrgId: null,
+    sourceIp: req.sourceIp,
+    user: null,
+    userAgent: req.userAgent,
+    userArn: null,
+  }
+  if (req.identity) Object.assign(identity, req.identity)
+  return identity
+}

@@ -5,6 +5,7 @@
  * and `$stageVariables` (reference §8.1).
  */
 import type { GatewayRequest } from '../../core/request.ts'
+import { requestIdentity } from '../../core/request.ts'
 import { clfTime } from '../../core/ids.ts'
 import { integrationHeaders } from '../../integrations/forwarded.ts'
 import { domainPrefix, groupQuery, LAMBDA_DROPPED_HEADERS, parseQueryString } from '../../integrations/lambda/event-v1.ts'
@@ -45,24 +46,7 @@ export function mappingScope(req: GatewayRequest, accountId: string): MappingSco
 }
 
 function buildContext(req: GatewayRequest, accountId: string): VtlMap {
-  const identity = mapOf(
-    Object.entries({
-      accountId: null,
-      apiKey: null,
-      apiKeyId: null,
-      caller: null,
-      cognitoAuthenticationProvider: null,
-      cognitoAuthenticationType: null,
-      cognitoIdentityId: null,
-      cognitoIdentityPoolId: null,
-      principalOrgId: null,
-      sourceIp: req.sourceIp,
-      user: null,
-      userAgent: req.userAgent,
-      userArn: null,
-      ...req.identity,
-    }),
-  )
+  const identity = mapOf(Object.entries(requestIdentity(req)))
   return mapOf(
     Object.entries({
       accountId,

@@ -5,7 +5,7 @@
  */
 import type { GatewayRequest } from '../../core/request.ts'
 import type { CompiledStage } from '../../model/load.ts'
-import { lastHeader } from '../../core/request.ts'
+import { lastHeader, requestIdentity } from '../../core/request.ts'
 import { clfTime, stableApiId } from '../../core/ids.ts'
 import { integrationHeaders } from '../forwarded.ts'
 import { bytesToBase64, isTextContentType, matchesBinaryMediaType, utf8Decode } from './body-encoding.ts'
@@ -67,25 +67,7 @@ export function buildEventV1(
     : !isTextContentType(contentType)
   const encoded = encodeBody(body, binary)
 
-  // One literal in AWS's key order: a fixed shape is cheaper to build than a keyed loop.
-  const identity = {
-    accessKey: null,
-    accountId: null,
-    apiKey: null,
-    apiKeyId: null,
-    caller: null,
-    cognitoAuthenticationProvider: null,
-    cognitoAuthenticationType: null,
-    cognitoIdentityId: null,
-    cognitoIdentityPoolId: null,
-    principalOrgId: null,
-    sourceIp: req.sourceIp,
-    user: null,
-    userAgent: req.userAgent,
-    userArn: null,
-  }
-  // Features fill in what they established: the IAM caller, the API key.
-  if (req.identity) Object.assign(identity, req.identity)
+  const identity = requestIdentity(req)
 
   const requestContext: Record<string, unknown> = {
     accountId: ctx.accountId,
