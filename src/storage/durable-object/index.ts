@@ -8,7 +8,7 @@
  *                          "authorizer-cache".
  */
 import type { Clock, Stores } from '../../core/deps.ts'
-import type { AuthorizerCache, KeyStore, QuotaCounter, QuotaResult, RateLimiter, StoredApiKey, StoredUsagePlan, TakeResult } from '../ports.ts'
+import type { AuthorizerCache, KeyStore, QuotaCounter, QuotaResult, RateLimiter, TakeResult } from '../ports.ts'
 
 type Limit = { rateLimit: number; burstLimit: number }
 type Quota = { limit: number; period: 'DAY' | 'WEEK' | 'MONTH'; offset: number }
@@ -29,20 +29,8 @@ export interface QuotaCounterStub {
   periodUsed(quota: Quota, now: number): Promise<number>
   reset(quota: Quota, now: number): Promise<void>
 }
-export interface KeyStoreStub {
-  findByHash(hash: string): Promise<StoredApiKey | undefined>
-  get(id: string): Promise<StoredApiKey | undefined>
-  put(key: StoredApiKey): Promise<void>
-  delete(id: string): Promise<boolean>
-  list(): Promise<StoredApiKey[]>
-  putPlan(plan: StoredUsagePlan): Promise<void>
-  getPlan(id: string): Promise<StoredUsagePlan | undefined>
-  listPlans(): Promise<StoredUsagePlan[]>
-  deletePlan(id: string): Promise<boolean>
-  linkKey(planId: string, keyId: string): Promise<void>
-  unlinkKey(planId: string, keyId: string): Promise<boolean>
-  plansOfKey(keyId: string): Promise<string[]>
-  keysOfPlan(planId: string): Promise<string[]>
+/** The key store object: the KeyStore port, plus the authorizer cache it also keeps. */
+export interface KeyStoreStub extends KeyStore {
   authzGet(key: string, now: number): Promise<string | undefined>
   authzSet(key: string, json: string, expires: number, ttlMs: number): Promise<void>
   authzClear(): Promise<void>
