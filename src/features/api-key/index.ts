@@ -9,8 +9,7 @@ import type { Feature, RouteStep } from '../../core/feature.ts'
 import { GatewayError } from '../../core/errors.ts'
 import { lastHeader, type GatewayRequest } from '../../core/request.ts'
 import type { KeyStore, StoredApiKey } from '../../storage/ports.ts'
-import { API_KEY_MAX_LENGTH, API_KEY_MIN_LENGTH, constantTimeEqualText, storeConfigKeys } from './keys.ts'
-import { sha256Hex } from '../../core/hash.ts'
+import { API_KEY_MAX_LENGTH, API_KEY_MIN_LENGTH, constantTimeEqualText, hashApiKey, storeConfigKeys } from './keys.ts'
 
 export { constantTimeEqual, configKeyId, generateApiKeyValue, hashApiKey, storeConfigKeys } from './keys.ts'
 
@@ -27,7 +26,7 @@ export { constantTimeEqual, configKeyId, generateApiKeyValue, hashApiKey, storeC
  * whatever the store's own matching does (e.g. a case-insensitive collation in SQL).
  */
 export async function findApiKey(store: KeyStore, value: string): Promise<StoredApiKey | undefined> {
-  const digest = await sha256Hex(value)
+  const digest = await hashApiKey(value)
   const stored = await store.findByHash(digest)
   if (!stored) return undefined
   return constantTimeEqualText(stored.hash.toLowerCase(), digest) ? stored : undefined

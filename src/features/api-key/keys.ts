@@ -1,12 +1,12 @@
 /**
  * API key helpers shared by the request check, start-up and the future admin API / CLI:
- * hashing (SHA-256 through WebCrypto), the constant-time comparison, new key values, and
+ * hashing (SHA-256, hex), the constant-time comparisons, new key values, and
  * storing the keys declared in config. Key values never leave these functions in clear: only
  * their hashes are stored, and errors name keys and variables, never values.
  */
 import type { ResolvedDeps } from '../../core/deps.ts'
 import { configApiKeyId } from '../../model/load.ts'
-import { sha256 } from '../../core/hash.ts'
+import { sha256Hex } from '../../core/hash.ts'
 import type { ApiKeyConfig } from '../../model/auth-schema.ts'
 import type { GatewayModel } from '../../model/load.ts'
 import type { StoredApiKey } from '../../storage/ports.ts'
@@ -15,47 +15,11 @@ import type { StoredApiKey } from '../../storage/ports.ts'
 export const API_KEY_MIN_LENGTH = 20
 export const API_KEY_MAX_LENGTH = 128
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-
-/** SHA-256 of a key value's UTF-8 bytes. */
-export async function digestApiKey(value: string): Promise<Uint8Array> {
-  return sha256(value)
-}
-
-/** Lowercase hex of `bytes`. */
-export function toHex(bytes: Uint8Array): string {
-  let out = ''
-  for (const b of bytes) out += HEX[b]
-  return out
-}
-
-/**
- * Bytes of a hex string; an empty array when it is not hex, so that a corrupt stored hash
- * compares unequal instead of throwing.
- */
-export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0) return new Uint8Array(0)
-  const out = new Uint8Array(hex.length / 2)
-  for (let i = 0; i < out.length; i++) {
-    const hi = nibble(hex.charCodeAt(2 * i))
-    const lo = nibble(hex.charCodeAt(2 * i + 1))
-    if (hi < 0 || lo < 0) return new Uint8Array(0)
-    out[i] = (hi << 4) | lo
-  }
-  return out
-}
-
-/** Value of a hex digit's char code, or -1. */
-function nibble(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48
-  const lower = c | 32
-  return lower >= 97 && lower <= 102 ? lower - 87 : -1
-}
 
 /** The hash a KeyStore keeps for a key value: SHA-256, lowercase hex (StoredApiKey.hash). */
 export async function hashApiKey(value: string): Promise<string> {
-  return toHex(await digestApiKey(value))
+  return sha256Hex(value)
 }
 
 /**
