@@ -4,7 +4,7 @@
  * HTTP API payload 2.0 (§1.6).
  */
 import { GatewayError } from '../../core/errors.ts'
-import { lowerName, type GatewayHeaders } from '../../core/response-headers.ts'
+import { addToHeaders, lowerName, type GatewayHeaders } from '../../core/response-headers.ts'
 import { base64ByteLength, base64ToBytes, matchesBinaryMediaType, utf8Length } from './body-encoding.ts'
 
 const V1_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body', 'isBase64Encoded'])
@@ -186,13 +186,8 @@ function structuredV2(parsed: Record<string, unknown>, added?: GatewayHeaders): 
 
 function jsonResponse(text: string, added?: GatewayHeaders): Response {
   const length = utf8Length(text)
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(length) }
-  if (added) {
-    added.bodyLength = length
-    for (const [name, value] of added.replace) headers[name] = value
-    if (added.ifAbsent) for (const name in added.ifAbsent) headers[name] ??= added.ifAbsent[name]!
-  }
-  return new Response(text, { status: 200, headers })
+  if (added) added.bodyLength = length
+  return new Response(text, { status: 200, headers: finishRecord({ record: {}, names: {} }, 'application/json', length, added) })
 }
 
 /** statusCode of a 1.0 response: absent means 200; numbers and numeric strings in 100-599. */
@@ -268,40 +263,21 @@ const EDGE_SPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g
  * lines. Content-Type defaults to `defaultType`, and `length` becomes Content-Length; then the
  * gateway's own headers (`added`) go in.
  *
- * The usual answer (one value per name, nothing renamed) becomes a plain record, which
- * @hono/node-server writes without building a Headers object; the rest a Headers.
+ * The usual answer, already a plainHeaders() record, stays a plain record, which
+ * @hono/node-server writes without building a Headers object; the rest becomes a Headers.
  * @throws GatewayError LAMBDA_ERROR naming a header the platform cannot send
  */
 function toHeaders(pairs: HeaderPairs | PlainHeaders, defaultType: string, length: number | undefined, added?: GatewayHeaders): Record<string, string> | Headers {
   if (!(pairs instanceof HeaderPairs)) return finishRecord(pairs, defaultType, length, added)
-  let plain = true
-  for (const [lower, [, values]] of pairs.byName) {
-    if (values.length > 1 || lower === 'transfer-encoding' || REMAPPED.has(lower)) {
-      plain = false
-      break
-    }
-  }
-  const hasType = pairs.has('content-type')
-  if (added) {
-    for (const [name, value] of added.replace) pairs.byName.set(name.toLowerCase(), [name, [value]])
-    const extra = added.ifAbsent
-    if (extra) for (const name in extra) if (!pairs.has(name.toLowerCase())) pairs.byName.set(name.toLowerCase(), [name, [extra[name]!]])
-  }
-  if (plain) {
-    const record: Record<string, string> = {}
-    for (const [name, values] of pairs.byName.values()) record[checkedName(name)] = checkedValue(name, values[0]!)
-    if (!hasType) record['content-type'] = defaultType
-    if (length !== undefined) record['content-length'] = String(length)
-    return record
-  }
   const headers = new Headers()
   for (const [lower, [name, values]] of pairs.byName) {
     if (lower === 'transfer-encoding') continue
     const target = REMAPPED.has(lower) ? `x-amzn-Remapped-${name}` : name
     for (const value of values) headers.append(checkedName(target), checkedValue(name, value))
   }
-  if (!hasType) headers.append('content-type', defaultType)
+  if (!pairs.has('content-type')) headers.append('content-type', defaultType)
   if (length !== undefined) headers.append('content-length', String(length))
+  if (added) addToHeaders(headers, added)
   return headers
 }
 
