@@ -108,18 +108,14 @@ export function createGateway(model: GatewayModel, given: GatewayDeps, opts: Cre
   // Context (a measurable share of a small request); admin paths go through the Hono app.
   const adminPrefix = admin ? adminPathPrefix(model) : undefined
   const fetchGateway = (request: Request, env?: unknown, ctx?: ExecutionContext): Response | Promise<Response> => {
-    if (adminPrefix !== undefined && underPrefix(splitUrl(request.url).pathname, adminPrefix)) return app.fetch(request, env, ctx)
-    try {
-      return handle(request, env).catch(unhandled)
-    } catch (e) {
-      return unhandled(e)
-    }
+    const url = splitUrl(request.url)
+    if (adminPrefix !== undefined && underPrefix(url.pathname, adminPrefix)) return app.fetch(request, env, ctx)
+    return handle(request, env, url).catch(unhandled)
   }
 
-  async function handle(raw: Request, env: unknown): Promise<Response> {
+  async function handle(raw: Request, env: unknown, url = splitUrl(raw.url)): Promise<Response> {
     if (!initialised) await ready
     const started = deps.clock.now()
-    const url = splitUrl(raw.url)
     const info = deps.clientInfo?.({ env, req: { raw } }) ?? {}
     const headers = headerPairs(raw, info.rawHeaders)
     // Header values are read from the list, not raw.headers: on Node that would build a
