@@ -24,25 +24,42 @@ export async function readBody(req: GatewayRequest): Promise<Uint8Array | null> 
   if (!body) return null
   const max = req.maxPayloadBytes
   const chunks: Uint8Array[] = []
-  let size = 0
   const reader = body.getReader()
+  if (!(await readUpTo(reader, max, chunks))) {
+    await reader.cancel().catch(() => {})
+    throw tooLarge(max)
+  }
+  if (chunks.length === 0) return null
+  return chunks.length === 1 ? chunks[0]! : concatBytes(chunks)
+}
+
+/**
+ * Reads `reader` into `chunks` until it ends (true) or more than `max` bytes have come
+ * (false; the reader is left as it is, for the caller to cancel or replay). A failure of the
+ * stream rejects, with what came before it in `chunks`.
+ */
+export async function readUpTo(reader: ReadableStreamDefaultReader<Uint8Array>, max: number, chunks: Uint8Array[]): Promise<boolean> {
+  let size = 0
   for (;;) {
     const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > max) {
-      await reader.cancel().catch(() => {})
-      throw tooLarge(max)
-    }
+    if (done) return true
+    // Empty chunks add nothing; leaving them out keeps "no body" an empty list.
+    if (!value.byteLength) continue
     chunks.push(value)
+    size += value.byteLength
+    if (size > max) return false
   }
-  if (size === 0) return null
-  if (chunks.length === 1) return chunks[0]!
+}
+
+/** The chunks in one new array (always a copy). */
+export function concatBytes(chunks: Uint8Array[]): Uint8Array {
+  let size = 0
+  for (const c of chunks) size += c.byteLength
   const out = new Uint8Array(size)
-  let offset = 0
+  let at = 0
   for (const c of chunks) {
-    out.set(c, offset)
-    offset += c.byteLength
+    out.set(c, at)
+    at += c.byteLength
   }
   return out
 }

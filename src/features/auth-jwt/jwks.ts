@@ -9,6 +9,7 @@
  */
 import { createLocalJWKSet, type JWSHeaderParameters, type FlattenedJWSInput, type JSONWebKeySet } from 'jose'
 import type { Clock, Logger } from '../../core/deps.ts'
+import { concatBytes, readUpTo } from '../../core/body.ts'
 
 /** AWS's limit on the discovery and JWKS requests (reference §6.4, §10). */
 export const FETCH_TIMEOUT_MS = 1500
@@ -218,22 +219,9 @@ async function readLimited(res: Response, url: string): Promise<Uint8Array> {
   if (!res.body) return new Uint8Array()
   const reader = res.body.getReader()
   const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > MAX_DOCUMENT_BYTES) {
-      await reader.cancel().catch(() => {})
-      throw new Error(`${url}: body exceeds ${MAX_DOCUMENT_BYTES} bytes`)
-    }
-    chunks.push(value)
+  if (!(await readUpTo(reader, MAX_DOCUMENT_BYTES, chunks))) {
+    await reader.cancel().catch(() => {})
+    throw new Error(`${url}: body exceeds ${MAX_DOCUMENT_BYTES} bytes`)
   }
-  const out = new Uint8Array(total)
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.byteLength
-  }
-  return out
+  return concatBytes(chunks)
 }

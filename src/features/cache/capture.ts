@@ -2,8 +2,11 @@
  * Reads an integration's body for the cache without ever cutting it short: up to `max` bytes
  * are buffered; a body that ends within them is returned whole (and may be stored), one that
  * goes past them is handed back as a stream replaying the buffered part and then the rest,
- * unchanged (and is not stored).
+ * unchanged (and is not stored). A stored body is always a fresh, exact-size copy
+ * (concatBytes), even of one chunk: a runtime's chunk may be a view into a larger pooled
+ * buffer, which the entry would otherwise keep alive uncounted.
  */
+import { concatBytes, readUpTo } from '../../core/body.ts'
 
 export type CapturedBody =
   | { complete: true; body: Uint8Array }
@@ -14,15 +17,9 @@ export async function captureBody(body: ReadableStream<Uint8Array> | null, max: 
   if (!body) return { complete: true, body: new Uint8Array(0) }
   const reader = body.getReader()
   const chunks: Uint8Array[] = []
-  let size = 0
   try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) return { complete: true, body: concat(chunks, size) }
-      chunks.push(value)
-      size += value.byteLength
-      if (size > max) return { complete: false, body: replay(chunks, reader) }
-    }
+    if (await readUpTo(reader, max, chunks)) return { complete: true, body: concatBytes(chunks) }
+    return { complete: false, body: replay(chunks, reader) }
   } catch (e) {
     // The backend broke off: the client gets what came, then the same failure; nothing is kept.
     return { complete: false, body: replay(chunks, reader, e) }
@@ -53,18 +50,4 @@ function replay(chunks: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8A
     },
     { highWaterMark: 0 },
   )
-}
-
-/**
- * Always a fresh, exact-size copy, even for one chunk: a runtime's chunk may be a view into a
- * larger pooled buffer, which the entry would otherwise keep alive uncounted.
- */
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.byteLength
-  }
-  return out
 }
