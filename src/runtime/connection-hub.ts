@@ -6,7 +6,7 @@
 import type { Logger } from '../core/deps.ts'
 import type { LocalConnectionHub } from '../storage/ports.ts'
 import { memoryConnectionHub } from '../storage/memory/connection-hub.ts'
-import { storeKind } from '../storage/open.ts'
+import { splitRedisOptions, storeKind } from '../storage/open.ts'
 
 /**
  * Opens the hub for `spec` (memory, sqlite:..., redis://..., upstash).
@@ -15,11 +15,9 @@ import { storeKind } from '../storage/open.ts'
 export async function openConnectionHub(spec: string, opts: { env: Record<string, string | undefined>; logger?: Logger }): Promise<LocalConnectionHub> {
   const kind = storeKind(spec.trim())
   if (kind === 'redis') {
-    const u = new URL(spec.trim())
-    const prefix = u.searchParams.get('prefix') ?? opts.env.PORTICO_STORE_PREFIX ?? undefined
-    u.searchParams.delete('prefix')
+    const { url, prefix } = splitRedisOptions(spec.trim())
     const { openRedisConnectionHub } = await import('../storage/redis/connection-hub.ts')
-    return openRedisConnectionHub(u.toString(), { prefix, logger: opts.logger })
+    return openRedisConnectionHub(url, { prefix: prefix ?? opts.env.PORTICO_STORE_PREFIX ?? undefined, logger: opts.logger })
   }
   if (kind === 'upstash') {
     // Upstash's REST API has no subscriptions to deliver a post to another instance.

@@ -3,7 +3,10 @@
  *   memory            in-process stores (one instance; lost on restart)
  *   sqlite:<path>     a SQLite file (one instance; kept across restarts); sqlite::memory:
  *   redis://...       Redis over TCP (several instances); rediss:// for TLS.
- *                     `?prefix=<p>` sets the key prefix (default "portico:")
+ *                     `?prefix=<p>` sets the key prefix (default "portico:");
+ *                     `?nearCacheMs=<ms>` how long an instance serves its own copy of a
+ *                     cached response (default 1000, 0 = always ask Redis);
+ *                     `?nearCacheBytes=<n>` the most those copies take per stage (16 MiB)
  *   upstash           Upstash Redis over REST (UPSTASH_REDIS_REST_URL / _TOKEN)
  * Node and Bun only: the backends are imported when chosen, so nothing here loads node:sqlite
  * or a TCP client unless asked to (and workerd never imports this module).
@@ -66,12 +69,13 @@ export async function openStores(spec: string, opts: OpenStoresOptions): Promise
       return { stores: opened.stores, description: `sqlite:${path}`, close: opened.close }
     }
     case 'redis': {
-      const { url, prefix } = splitPrefix(spec)
+      const { url, prefix, nearCache } = splitRedisOptions(spec)
       const { openRedisStores, redisTarget } = await import('./redis/index.ts')
       const opened = await openRedisStores(url, {
         clock: opts.clock,
         logger: opts.logger,
         prefix: opts.prefix ?? prefix ?? opts.env.PORTICO_STORE_PREFIX ?? undefined,
+        nearCache,
       })
       return { stores: opened.stores, description: redisTarget(url), close: opened.close }
     }
@@ -82,17 +86,43 @@ export async function openStores(spec: string, opts: OpenStoresOptions): Promise
   }
 }
 
-/** Takes `prefix` out of a Redis URL's query (node-redis does not know it). */
-function splitPrefix(spec: string): { url: string; prefix?: string } {
+/** Largest accepted `?nearCacheMs=`: a copy older than a minute is not "near" any more. */
+const MAX_NEAR_CACHE_MS = 60_000
+
+/**
+ * Takes Portico's options out of a Redis store URL's query (node-redis does not know them).
+ * @throws Error for an unparsable URL, a bad value or an option Portico does not know
+ */
+export function splitRedisOptions(spec: string): { url: string; prefix?: string; nearCache: { ttlMs?: number; capacityBytes?: number } } {
   let u: URL
   try {
     u = new URL(spec)
   } catch {
     throw new Error(`store URL is not a valid URL: ${describeSpec(spec)}`)
   }
-  const prefix = u.searchParams.get('prefix') ?? undefined
-  u.searchParams.delete('prefix')
-  return { url: u.toString(), prefix }
+  const take = (name: string) => {
+    const value = u.searchParams.get(name) ?? undefined
+    u.searchParams.delete(name)
+    return value
+  }
+  const whole = (name: string, max: number) => {
+    const raw = take(name)
+    if (raw === undefined) return undefined
+    const n = Number(raw)
+    if (raw.trim() === '' || !Number.isInteger(n) || n < 0 || n > max) throw new Error(`store URL option ${name} must be a whole number from 0 to ${max}, not "${raw}"`)
+    return n
+  }
+  const prefix = take('prefix')
+  const nearCache: { ttlMs?: number; capacityBytes?: number } = {}
+  const ttlMs = whole('nearCacheMs', MAX_NEAR_CACHE_MS)
+  if (ttlMs !== undefined) nearCache.ttlMs = ttlMs
+  const capacityBytes = whole('nearCacheBytes', Number.MAX_SAFE_INTEGER)
+  if (capacityBytes !== undefined) nearCache.capacityBytes = capacityBytes
+  for (const name of [...u.searchParams.keys()]) {
+    // node-redis ignores what it does not know; a typo must not pass for a setting.
+    throw new Error(`store URL option "${name}" is not known: use prefix, nearCacheMs or nearCacheBytes`)
+  }
+  return { url: u.toString(), prefix, nearCache }
 }
 
 /** A spec for an error message: a URL's password never appears. */

@@ -219,3 +219,81 @@ export async function connectRedis(url: string, opts: RedisConnectOptions = {}):
     },
   }
 }
+
+/** A channel subscription on a connection of its own. */
+export interface RedisSubscription {
+  /** False while the connection is down: messages sent meanwhile are lost. */
+  readonly live: boolean
+  close(): Promise<void>
+}
+
+export interface SubscribeOptions {
+  /** Each message of the channel. */
+  onMessage(message: string): void
+  /**
+   * Called when messages may have been lost: the connection dropped. `live` is false from then
+   * until the connection is back and subscribed again.
+   */
+  onGap?(): void
+  logger?: Logger
+  /** How long connecting may take at open. Default 5000 ms. */
+  connectTimeoutMs?: number
+  /** The connection's CLIENT SETNAME (seen in CLIENT LIST). */
+  name?: string
+}
+
+/**
+ * Subscribes to `channel` on its own connection to `url`, reconnecting (and resubscribing) for
+ * ever with the command connection's backoff. node-redis resubscribes before it reports the
+ * connection ready, so `live` turns true only once messages flow again.
+ * @throws Error naming the host (never the password) when Redis cannot be reached at open
+ */
+export async function subscribeRedis(url: string, channel: string, opts: SubscribeOptions): Promise<RedisSubscription> {
+  const target = redisTarget(url)
+  const client = createClient({
+    url,
+    name: opts.name,
+    socket: { connectTimeout: opts.connectTimeoutMs ?? 5000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) },
+  })
+  let live = false
+  let opened = false
+  const lost = () => {
+    if (!live) return
+    live = false
+    opts.onGap?.()
+  }
+  client.on('error', (err: Error) => {
+    if (opened && live) opts.logger?.error('redis subscription lost', { target, channel, error: err.message })
+    lost()
+  })
+  client.on('reconnecting', lost)
+  client.on('end', lost)
+  client.on('ready', () => {
+    if (!opened) return
+    // Back and resubscribed: whatever was sent while down is gone, so report the gap again.
+    opts.onGap?.()
+    live = true
+  })
+  try {
+    await client.connect()
+    await client.subscribe(channel, (message: string) => opts.onMessage(message))
+  } catch (err) {
+    client.destroy()
+    throw new Error(`cannot connect to the Redis store at ${target}: ${(err as Error).message}`)
+  }
+  opened = true
+  live = true
+  return {
+    get live() {
+      return live
+    },
+    async close() {
+      live = false
+      try {
+        await client.close()
+      } catch {
+        client.destroy()
+      }
+    },
+  }
+}

@@ -5,10 +5,9 @@
  * the socket. An instance that died leaves entries that expire (refreshed every minute while
  * the socket is open) and a channel nobody listens to, which reads as "gone".
  */
-import { createClient } from 'redis'
 import type { Logger } from '../../core/deps.ts'
 import { DELETE_CLOSE, type ConnectionInfo, type LocalConnection, type LocalConnectionHub } from '../ports.ts'
-import { connectRedis, redisTarget, type RedisConnection } from './client.ts'
+import { connectRedis, subscribeRedis, type RedisConnection, type RedisSubscription } from './client.ts'
 import { newUuid } from '../../core/ids.ts'
 
 /** How long a registry entry outlives its last refresh. */
@@ -39,27 +38,21 @@ export interface RedisHubOptions {
  */
 export async function openRedisConnectionHub(url: string, opts: RedisHubOptions = {}): Promise<LocalConnectionHub & { instanceId: string }> {
   const redis = await connectRedis(url, { prefix: opts.prefix, logger: opts.logger })
-  const subscriber = createClient({ url, socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) } })
-  subscriber.on('error', (err: Error) => opts.logger?.error('redis connection hub subscription failed', { target: redisTarget(url), error: err.message }))
-  try {
-    await subscriber.connect()
-  } catch (err) {
-    await redis.close()
-    subscriber.destroy()
-    throw new Error(`cannot connect to the Redis store at ${redisTarget(url)}: ${(err as Error).message}`)
-  }
   const hub = redisConnectionHub(redis, opts)
-  await subscriber.subscribe(hub.channel, (message: string) => hub.deliver(message))
+  let subscription: RedisSubscription
+  try {
+    subscription = await subscribeRedis(url, hub.channel, { onMessage: (message) => hub.deliver(message), logger: opts.logger })
+  } catch (err) {
+    await hub.api.close()
+    await redis.close()
+    throw err
+  }
   return {
     ...hub.api,
     instanceId: hub.instanceId,
     async close() {
       await hub.api.close()
-      try {
-        await subscriber.close()
-      } catch {
-        subscriber.destroy()
-      }
+      await subscription.close()
       await redis.close()
     },
   }

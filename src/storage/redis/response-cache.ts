@@ -11,23 +11,42 @@ import type { Clock } from '../../core/deps.ts'
 import type { CachedResponse, ResponseCache, ResponseCacheFactory } from '../ports.ts'
 import { entryBytes } from '../memory/response-cache.ts'
 import { luaScript, type RedisConnection } from './client.ts'
+import { invalidationMessage, type NearCache } from './near-cache.ts'
 
 /** KEYS generation; ARGV entry prefix, entry suffix. Reads the entry of the current generation. */
 const GET = luaScript(`
 local g = redis.call('GET', KEYS[1]) or '0'
 return redis.call('GET', ARGV[1] .. g .. ':' .. ARGV[2])
 `)
-/** KEYS generation; ARGV entry prefix, suffix, value, TTL ms. */
+/**
+ * KEYS generation; ARGV entry prefix, suffix, value, TTL ms, invalidation channel, message.
+ * Every write publishes its invalidation in the same script: no instance's near copy
+ * (near-cache.ts) outlives a write it did not hear of.
+ */
 const PUT = luaScript(`
 local g = redis.call('GET', KEYS[1]) or '0'
 redis.call('SET', ARGV[1] .. g .. ':' .. ARGV[2], ARGV[3], 'PX', ARGV[4])
+redis.call('PUBLISH', ARGV[5], ARGV[6])
 return 1
 `)
-/** KEYS generation; ARGV entry prefix, suffix. */
+/** KEYS generation; ARGV entry prefix, suffix, invalidation channel, message. */
 const DELETE = luaScript(`
 local g = redis.call('GET', KEYS[1]) or '0'
-return redis.call('DEL', ARGV[1] .. g .. ':' .. ARGV[2])
+local n = redis.call('DEL', ARGV[1] .. g .. ':' .. ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return n
 `)
+/** KEYS generation; ARGV invalidation channel, message. */
+const FLUSH = luaScript(`
+redis.call('INCR', KEYS[1])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return 1
+`)
+
+/** The channel every write of a store under `prefix` publishes its invalidation to. */
+export function invalidationChannel(prefix: string): string {
+  return `${prefix}rc:invalidate`
+}
 
 /** 1 MiB: API Gateway does not cache responses larger than this. */
 export const DEFAULT_MAX_ENTRY_BYTES = 1_048_576
@@ -59,31 +78,47 @@ export function decodeEntry(buf: Buffer): CachedResponse | undefined {
 /**
  * The Redis backend of the response cache.
  * @param clock expiry is judged by the gateway's clock; the TTL only cleans up
+ * @param opts.near this instance's near cache (copies served without a round trip), fed by a
+ *   subscription to invalidationChannel(conn.prefix); without it every get asks Redis
  */
-export function redisResponseCache(conn: RedisConnection, clock: Clock, opts: { maxEntryBytes?: number } = {}): ResponseCacheFactory {
+export function redisResponseCache(conn: RedisConnection, clock: Clock, opts: { maxEntryBytes?: number; near?: NearCache } = {}): ResponseCacheFactory {
   const maxEntry = opts.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES
+  const near = opts.near
+  const channel = invalidationChannel(conn.prefix)
   return ({ namespace, capacityBytes }) => {
     const base = `${conn.prefix}rc:{${namespace}}:`
     const gen = `${base}g`
+    const stage = near?.stage(namespace, capacityBytes)
     const cache: ResponseCache = {
       async get(key) {
+        let epoch = 0
+        if (stage) {
+          const copy = await near!.get(stage, key)
+          if (copy) return copy
+          epoch = stage.epoch
+        }
         const buf = await conn.eval<Buffer | null>(GET, [gen], [base, key], { binary: true })
         if (buf == null) return undefined
         const entry = decodeEntry(Buffer.from(buf))
         if (!entry || entry.expiresAt <= clock.now()) return undefined
+        if (stage) await near!.keep(stage, key, entry, epoch)
         return entry
       },
       async put(key, entry) {
         const ttl = entry.expiresAt - clock.now()
         const size = entryBytes(entry)
+        // This instance's copy goes before the write is sent; others drop theirs on its message.
+        if (stage) await near!.invalidate(stage, key)
         if (ttl <= 0 || size > maxEntry || size > capacityBytes) return
-        await conn.eval(PUT, [gen], [base, key, encodeEntry(entry), String(Math.ceil(ttl))])
+        await conn.eval(PUT, [gen], [base, key, encodeEntry(entry), String(Math.ceil(ttl)), channel, invalidationMessage(namespace, key)])
       },
       async delete(key) {
-        return Number(await conn.eval(DELETE, [gen], [base, key])) > 0
+        if (stage) await near!.invalidate(stage, key)
+        return Number(await conn.eval(DELETE, [gen], [base, key, channel, invalidationMessage(namespace, key)])) > 0
       },
       async flush() {
-        await conn.command(['INCR', gen])
+        if (stage) await near!.invalidate(stage)
+        await conn.eval(FLUSH, [gen], [channel, invalidationMessage(namespace)])
       },
     }
     return cache
