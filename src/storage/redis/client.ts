@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto'
 import { createClient, RESP_TYPES } from 'redis'
 import type { Logger } from '../../core/deps.ts'
+import { Deadlines } from '../../core/deadlines.ts'
 
 /** A command argument (binary values as Buffers). */
 export type RedisArg = string | Buffer
@@ -45,76 +46,13 @@ export interface RedisConnectOptions {
 }
 
 /**
- * Deadlines for commands that all wait the same time: a FIFO whose head is always the next to
- * expire, swept by one timer. node-redis's own per-command timeout arms an
- * AbortSignal.timeout (a timer, an event listener, an exception object) for every command,
- * a large share of a cache hit's cost; this costs one small record per command.
+ * Deadlines of Redis commands (all wait the same time): node-redis's own per-command timeout
+ * arms an AbortSignal.timeout (a timer, an event listener, an exception object) for every
+ * command, a large share of a cache hit's cost; this costs one small record per command.
  */
-export class CommandDeadlines {
-  private readonly queue: { at: number; settled: boolean; fail: (e: Error) => void }[] = []
-  private head = 0
-  private timer: ReturnType<typeof setTimeout> | undefined
-  private readonly timeoutMs: number
-  private readonly now: () => number
+export class CommandDeadlines extends Deadlines {
   constructor(timeoutMs: number, now: () => number = Date.now) {
-    this.timeoutMs = timeoutMs
-    this.now = now
-  }
-
-  /** `pending`, or a rejection once it has waited `timeoutMs`. */
-  guard<T>(pending: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const entry = { at: this.now() + this.timeoutMs, settled: false, fail: reject }
-      this.queue.push(entry)
-      this.arm()
-      pending.then(
-        (v) => {
-          entry.settled = true
-          resolve(v)
-        },
-        (e) => {
-          entry.settled = true
-          reject(e)
-        },
-      )
-    })
-  }
-
-  /** Stops the sweeping timer (the connection is closing). */
-  stop(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = undefined
-  }
-
-  private arm(): void {
-    if (this.timer !== undefined) return
-    // A sweep a tenth of the timeout apart: deadlines are kept to within 10%.
-    this.timer = setTimeout(() => this.sweep(), Math.max(10, this.timeoutMs / 10))
-    this.timer.unref?.()
-  }
-
-  private sweep(): void {
-    this.timer = undefined
-    const now = this.now()
-    while (this.head < this.queue.length) {
-      const entry = this.queue[this.head]!
-      if (!entry.settled && entry.at > now) break
-      if (!entry.settled) {
-        entry.settled = true
-        entry.fail(new Error(`Redis command timed out after ${this.timeoutMs} ms`))
-      }
-      this.head++
-    }
-    // Compact once the settled front is large, so the array does not grow for ever.
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head)
-      this.head = 0
-    }
-    if (this.head < this.queue.length) this.arm()
-    else {
-      this.queue.length = 0
-      this.head = 0
-    }
+    super(timeoutMs, () => new Error(`Redis command timed out after ${timeoutMs} ms`), now)
   }
 }
 
