@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keyStoreContract } from './contract/key-store.contract.ts'
 import { quotaCounterContract } from './contract/quota-counter.contract.ts'
 import { rateLimiterContract } from './contract/rate-limiter.contract.ts'
+import { responseCacheContract } from './contract/response-cache.contract.ts'
 import {
   CommandDeadlines,
   connectRedis,
@@ -61,6 +62,10 @@ async function scan(match: string): Promise<string[]> {
 rateLimiterContract('redis', async () => ({ limiter: redisRateLimiter(view()) }))
 quotaCounterContract('redis', async () => ({ counter: redisQuotaCounter(view()) }))
 keyStoreContract('redis', async () => ({ store: redisKeyStore(view()) }))
+responseCacheContract('redis', async () => {
+  const clock = fakeClock()
+  return { factory: redisResponseCache(view(), clock), clock }
+})
 
 const key = (id: string, hash = id.padEnd(64, '0')) => ({ id, name: `key ${id}`, hash, enabled: true, createdAt: 1_800_000_000_000 })
 
