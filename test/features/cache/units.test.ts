@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { fakeClock } from '../../helpers/gateway.ts'
 import { makeRequest as gatewayRequest } from '../../helpers/gateway-request.ts'
-import { entryBytes, memoryLru, memoryResponseCache } from '../../../src/storage/memory/response-cache.ts'
+import { entryBytes, memoryLru } from '../../../src/storage/memory/response-cache.ts'
 import { cacheKey, callerIdentity, canonicalKey, canInvalidateCache, importEncryptionKey, openEntry, sealEntry } from '../../../src/features/cache/index.ts'
 import type { CachedResponse } from '../../../src/storage/ports.ts'
 
@@ -59,15 +59,6 @@ describe('memory LRU', () => {
     await cache.put('c', entry(10, clock.now()))
     await cache.flush()
     expect(cache.stats()).toMatchObject({ entries: 0, bytes: 0 })
-  })
-
-  it('the factory gives each stage its own cache', async () => {
-    const clock = fakeClock()
-    const open = memoryResponseCache(clock)
-    const a = open({ namespace: 'api/a', capacityBytes: 10_000 })
-    const b = open({ namespace: 'api/b', capacityBytes: 10_000 })
-    await a.put('k', entry(1, clock.now()))
-    expect(await b.get('k')).toBeUndefined()
   })
 })
 
