@@ -54,6 +54,12 @@ export const storePolicySchema = z
     timeoutMs: z.number().int().min(5).max(30_000).default(200).describe('How long a store call may take before the policy applies.'),
     throttle: z.enum(['open', 'closed']).default('open').describe('Store slow or down: let requests through (open) or answer 429/500 (closed).'),
     quota: z.enum(['open', 'closed']).default('open'),
+    throttleLeases: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Shared stores: take tokens of large buckets (lease of min(1% of burst, rate/10, 100) tokens, at least 2) in one call and hand them out in this instance for up to 1 s. Never admits more than the bucket allows; unused leased tokens are dropped.',
+      ),
   })
   .describe('What happens when the state store is slow or unreachable.')
 

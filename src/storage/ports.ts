@@ -86,6 +86,12 @@ export interface RateLimiter {
    * taken and `allowed` is false. Atomic under concurrency.
    */
   take(key: string, limit: { rateLimit: number; burstLimit: number }, now: number): Promise<TakeResult>
+  /**
+   * Shared stores: takes up to `wanted` tokens at once (all there are, when fewer), for an
+   * instance to hand out itself (a lease, features/usage-plan/leases.ts). `result` is take()'s
+   * answer for the first of them, the others counted as still in the bucket.
+   */
+  takeUpTo?(key: string, limit: { rateLimit: number; burstLimit: number }, now: number, wanted: number): Promise<{ taken: number; result: TakeResult }>
 }
 
 export interface QuotaResult {

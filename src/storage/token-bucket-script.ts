@@ -2,8 +2,10 @@
  * The token bucket as one Lua script, run by the Redis store (TCP) and the Upstash store
  * (REST) alike, so both keep one copy of the arithmetic.
  *
- * KEYS[1] bucket; ARGV rate, burst, now (ms, the gateway's clock), idle margin (ms).
- * Returns {allowed, tokens before the take (refilled, %.17g so the double survives)}.
+ * KEYS[1] bucket; ARGV rate, burst, now (ms, the gateway's clock), idle margin (ms), and
+ * optionally how many tokens to take at most (default 1: a lease takes more, leases.ts).
+ * Returns {tokens taken (0 when the bucket has less than one), tokens before the take
+ * (refilled, %.17g so the double survives)}.
  * The refill is takeFromBucket's (Lua numbers are doubles too), rounded to a millionth of a
  * token so that ten refills of 0.1 make a whole one. The update time never moves back: with
  * instances whose clocks differ a little, a late clock must not earn the same refill twice.
@@ -29,10 +31,10 @@ if state[1] and state[2] then
   updated = math.max(prev, now)
 end
 local before = string.format('%.17g', tokens)
-local allowed = 0
+local taken = 0
 if tokens >= 1 then
-  allowed = 1
-  tokens = tokens - 1
+  taken = math.min(tonumber(ARGV[5] or '1'), math.floor(tokens))
+  tokens = tokens - taken
 end
 redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens), 'u', string.format('%.17g', updated))
 if rate > 0 then
@@ -41,5 +43,5 @@ if rate > 0 then
 else
   redis.call('PERSIST', KEYS[1])
 end
-return {allowed, before}
+return {taken, before}
 `

@@ -23,13 +23,18 @@
  *
  * The plan of a key for a stage is looked up through the KeyStore (plansOfKey + getPlan) and
  * remembered for PLAN_CACHE_TTL_MS per gateway instance.
+ *
+ * On shared stores (Redis, Upstash) large buckets are taken from in leases (leases.ts,
+ * storePolicy.throttleLeases): one store call hands this instance up to 100 tokens.
  */
 import type { Feature, RouteStep } from '../../core/feature.ts'
 import type { ResolvedDeps } from '../../core/deps.ts'
 import { GatewayError } from '../../core/errors.ts'
 import type { GatewayRequest } from '../../core/request.ts'
-import type { QuotaResult, TakeResult } from '../../storage/ports.ts'
+import type { QuotaResult, RateLimiter, TakeResult } from '../../storage/ports.ts'
+import type { StorePolicyConfig } from '../../model/usage-schema.ts'
 import { withTimeout } from './guard.ts'
+import { leasingRateLimiter } from './leases.ts'
 import { rateLimitHeaders, retryAfterSeconds, type LevelState, type QuotaState } from './headers.ts'
 import { quotaCounterKey } from './keys.ts'
 import { planResolver, syncConfigPlans, type KeyPlan, type PlanResolver } from './plans.ts'
@@ -40,12 +45,29 @@ export { ACCOUNT_BUCKET, planBucket, planMethodBucket, quotaCounterKey, routeBuc
 export { planResolver, stageRef, syncConfigPlans, toStoredPlan } from './plans.ts'
 export { rateLimitHeaders } from './headers.ts'
 export { StoreTimeoutError, withTimeout } from './guard.ts'
+export { leasingRateLimiter, leaseSize, LEASE_MS, MAX_LEASE } from './leases.ts'
 
 /** How long a key's plan for a stage is remembered: admin changes reach every instance within it. */
 export const PLAN_CACHE_TTL_MS = 5_000
 
 /** Per gateway (deps object): the plan lookup cache, shared by every route. */
 const resolvers = new WeakMap<ResolvedDeps, PlanResolver>()
+/** Per gateway: the rate limiter routes take from (leasing on shared stores), shared by every route. */
+const limiters = new WeakMap<ResolvedDeps, RateLimiter>()
+
+function limiterOf(deps: ResolvedDeps, policy: StorePolicyConfig): RateLimiter {
+  let limiter = limiters.get(deps)
+  if (!limiter) {
+    const store = deps.stores.rateLimiter
+    const { takeUpTo } = store
+    limiter =
+      policy.throttleLeases && takeUpTo && !store.inProcess
+        ? leasingRateLimiter({ take: store.take.bind(store), takeUpTo: takeUpTo.bind(store) }, { guard: (call) => withTimeout(call, policy.timeoutMs) })
+        : store
+    limiters.set(deps, limiter)
+  }
+  return limiter
+}
 
 function resolverOf(deps: ResolvedDeps, timeoutMs: number): PlanResolver {
   let resolver = resolvers.get(deps)
@@ -75,7 +97,7 @@ export const usagePlanFeature: Feature = {
     const settings = model.settings
     const policy = settings.storePolicy
     const timeoutMs = policy.timeoutMs
-    const limiter = deps.stores.rateLimiter
+    const limiter = limiterOf(deps, policy)
     const counter = deps.stores.quotaCounter
     // Unset, AWS's account default applies but is not advertised: only configured limits are.
     const account = settings.throttle ?? AWS_ACCOUNT_THROTTLE

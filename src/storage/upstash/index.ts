@@ -88,13 +88,19 @@ export function bucketResult(allowed: boolean, tokens: number, limit: { rateLimi
 /** Token buckets in Redis through the shared TOKEN_BUCKET_SCRIPT: exact, atomic, on the gateway's clock. */
 export function upstashRateLimiter(redis: Redis, opts: { prefix?: string } = {}): RateLimiter {
   const prefix = opts.prefix ?? 'portico:'
-  const take = redis.createScript<[number, string]>(TOKEN_BUCKET_SCRIPT)
+  const script = redis.createScript<[number, string]>(TOKEN_BUCKET_SCRIPT)
+  // ARGV[4]: keep an idle bucket a second past "full again" (a full bucket is no bucket).
+  const run = (key: string, limit: { rateLimit: number; burstLimit: number }, now: number, wanted: number) =>
+    script.exec([`${prefix}rl:${key}`], [String(limit.rateLimit), String(limit.burstLimit), String(now), '1000', String(wanted)])
   return {
     async take(key, limit, now) {
-      // ARGV[4]: keep an idle bucket a second past "full again" (a full bucket is no bucket).
-      const [, before] = await take.exec([`${prefix}rl:${key}`], [String(limit.rateLimit), String(limit.burstLimit), String(now), '1000'])
+      const [, before] = await run(key, limit, now, 1)
       // The reply fields from the reference arithmetic on the refilled bucket the script saw.
       return takeFromBucket({ tokens: Number(before), updatedAt: now }, limit, now).result
+    },
+    async takeUpTo(key, limit, now, wanted) {
+      const [taken, before] = await run(key, limit, now, wanted)
+      return { taken: Number(taken), result: takeFromBucket({ tokens: Number(before), updatedAt: now }, limit, now).result }
     },
   }
 }
