@@ -9,6 +9,7 @@ import { connectRedis, NearCache, openRedisStores, invalidationChannel, invalida
 import { openStores } from '../../src/storage/open.ts'
 import type { CachedResponse } from '../../src/storage/ports.ts'
 import { fakeClock, makeGateway, scriptedInvoker } from '../helpers/gateway.ts'
+import { responseCacheContract } from './contract/response-cache.contract.ts'
 
 const URL = 'redis://127.0.0.1:6379'
 const RUN = `portico-test:${crypto.randomUUID()}:`
@@ -28,6 +29,13 @@ afterAll(async () => {
     if (keys.length) await conn.command(['UNLINK', ...keys])
   } while (cursor !== '0')
   await conn.close()
+})
+
+// The port's contract holds with copies in front (one instance, its own prefix per case).
+responseCacheContract('redis with a near cache', async () => {
+  const clock = fakeClock()
+  const stores = await openRedisStores(URL, { prefix: `${RUN}${n++}:`, clock, nearCache: { ttlMs: 60_000 } })
+  return { factory: stores.stores.responseCache, clock, close: () => stores.close() }
 })
 
 /** Two instances (each its own connections and near cache) on one prefix, one fake clock. */

@@ -19,16 +19,10 @@ function clock(start = Date.UTC(2026, 0, 15, 12)) {
   return { now: () => t, advance: (ms: number) => void (t += ms) }
 }
 
-// The backend leaves capacityBytes aside (the platform evicts as it likes), so the capacity
-// case is skipped; the other cases hold as for every backend.
-responseCacheContract(
-  'cache api (caches.default)',
-  async () => {
-    const c = clock()
-    return { factory: cacheApiResponseCache({ clock: c }), clock: c }
-  },
-  { capacity: false },
-)
+responseCacheContract('cache api (caches.default)', async () => {
+  const c = clock()
+  return { factory: cacheApiResponseCache({ clock: c }), clock: c }
+})
 
 let unique = 0
 /** A fresh namespace per test: caches.default outlives a single test. */

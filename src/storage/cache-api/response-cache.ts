@@ -8,10 +8,13 @@
  * seen in another, and a flush only reaches the colo that runs it); it cannot be enumerated,
  * so flush() moves the namespace to a new generation (a random id kept in the cache itself)
  * and the old entries simply become unreachable until they expire; the platform evicts as it
- * likes, so `capacityBytes` does not apply; and on *.workers.dev hosts puts do nothing.
+ * likes, so `capacityBytes` bounds only each entry (one larger than the whole stage cache is
+ * not stored, as on the other backends); and on *.workers.dev hosts puts do nothing.
+ * A put that is refused (already expired, too large) removes the entry it would replace.
  */
 import { systemClock, type Clock } from '../../core/deps.ts'
 import type { CachedResponse, ResponseCache, ResponseCacheFactory } from '../ports.ts'
+import { entryBytes } from '../memory/response-cache.ts'
 
 /** The part of a Cache the backend uses (Workers' Cache, or a fake in tests). */
 export interface CacheLike {
@@ -48,7 +51,7 @@ export function cacheApiResponseCache(opts: CacheApiOptions = {}): ResponseCache
   let opened: Promise<CacheLike> | undefined
   const cache = (): Promise<CacheLike> => (opened ??= Promise.resolve(opts.cache ?? openCache(opts.cacheName)))
 
-  return ({ namespace }) => {
+  return ({ namespace, capacityBytes }) => {
     const base = `${origin}/${namespace.split('/').map(encodeURIComponent).join('/')}`
     const generationUrl = `${base}/generation`
     // Creating a generation is remembered for this isolate so that concurrent first puts agree.
@@ -83,7 +86,10 @@ export function cacheApiResponseCache(opts: CacheApiOptions = {}): ResponseCache
       },
       async put(key, entry) {
         const ttl = Math.ceil((entry.expiresAt - clock.now()) / 1000)
-        if (ttl <= 0) return
+        if (ttl <= 0 || entryBytes(entry) > capacityBytes) {
+          await store.delete(key)
+          return
+        }
         let generation = await readGeneration()
         if (!generation) {
           creating ??= writeGeneration().finally(() => {

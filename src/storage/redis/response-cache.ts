@@ -4,7 +4,7 @@
  *   <prefix>rc:{<namespace>}:<generation>:<key>  an entry, with a PX TTL to its expiry
  * A flush makes the old generation unreachable at once; its entries go with their TTLs.
  * Entries larger than `maxEntryBytes` (default 1 MiB, API Gateway's cacheable maximum) or than
- * the stage's capacity are not stored. The capacity is otherwise not enforced per namespace:
+ * the stage's capacity are not stored (and remove the entry they would have replaced). The capacity is otherwise not enforced per namespace:
  * Redis's own maxmemory policy bounds the whole (volatile-lru evicts cache entries first).
  */
 import type { Clock } from '../../core/deps.ts'
@@ -109,7 +109,11 @@ export function redisResponseCache(conn: RedisConnection, clock: Clock, opts: { 
         const size = entryBytes(entry)
         // This instance's copy goes before the write is sent; others drop theirs on its message.
         if (stage) await near!.invalidate(stage, key)
-        if (ttl <= 0 || size > maxEntry || size > capacityBytes) return
+        // Refused, it still replaces: the entry it was meant to supersede goes (as in memory).
+        if (ttl <= 0 || size > maxEntry || size > capacityBytes) {
+          await conn.eval(DELETE, [gen], [base, key, channel, invalidationMessage(namespace, key)])
+          return
+        }
         await conn.eval(PUT, [gen], [base, key, encodeEntry(entry), String(Math.ceil(ttl)), channel, invalidationMessage(namespace, key)])
       },
       async delete(key) {
