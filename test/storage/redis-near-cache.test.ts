@@ -242,9 +242,9 @@ describe('NearCache (no Redis)', () => {
     const epoch = stage.epoch // taken before the read is sent
     near.receive(invalidationMessage('api/prod', 'k')) // another instance wrote meanwhile
     await near.keep(stage, 'k', e, epoch)
-    expect(await near.get(stage, 'k')).toBeUndefined()
+    expect(near.get(stage, 'k')).toBeUndefined()
     await near.keep(stage, 'k', e, stage.epoch) // a read with nothing in between is kept
-    expect(await near.get(stage, 'k')).toEqual(e)
+    expect(near.get(stage, 'k')).toEqual(e)
   })
 
   it('messages drop one key, a whole stage, or (unparsable) everything; other stages and keys stay', async () => {
@@ -252,16 +252,16 @@ describe('NearCache (no Redis)', () => {
     const dev = near.stage('api/dev', 1e6)
     for (const [s, k] of [[stage, 'a'], [stage, 'b'], [dev, 'a']] as const) await near.keep(s, k, entry(clock, k), s.epoch)
     near.receive(invalidationMessage('api/prod', 'a'))
-    expect(await near.get(stage, 'a')).toBeUndefined()
-    expect(bodyOf(await near.get(stage, 'b'))).toBe('b')
+    expect(near.get(stage, 'a')).toBeUndefined()
+    expect(bodyOf(near.get(stage, 'b'))).toBe('b')
     near.receive(invalidationMessage('api/unknown')) // a stage never read: nothing to drop
     near.receive(invalidationMessage('api/prod'))
-    expect(await near.get(stage, 'b')).toBeUndefined()
-    expect(bodyOf(await near.get(dev, 'a'))).toBe('a')
+    expect(near.get(stage, 'b')).toBeUndefined()
+    expect(bodyOf(near.get(dev, 'a'))).toBe('a')
     for (const garbage of ['not json', '{"a":1}', '[1]', '["api/dev", 7]']) {
       await near.keep(dev, 'a', entry(clock, 'a'), dev.epoch)
       near.receive(garbage)
-      expect(await near.get(dev, 'a')).toBeUndefined()
+      expect(near.get(dev, 'a')).toBeUndefined()
     }
   })
 
@@ -269,10 +269,10 @@ describe('NearCache (no Redis)', () => {
     const { clock, near, stage, setLive } = make()
     await near.keep(stage, 'k', entry(clock, 'v'), stage.epoch)
     setLive(false)
-    expect(await near.get(stage, 'k')).toBeUndefined()
+    expect(near.get(stage, 'k')).toBeUndefined()
     await near.keep(stage, 'j', entry(clock, 'j'), stage.epoch)
     setLive(true)
-    expect(await near.get(stage, 'j')).toBeUndefined()
+    expect(near.get(stage, 'j')).toBeUndefined()
   })
 })
 

@@ -17,6 +17,8 @@ export interface MemoryResponseCacheStats {
 /** A ResponseCache that also reports its size. */
 export interface MemoryResponseCache extends ResponseCache {
   stats(): MemoryResponseCacheStats
+  /** get() without the promise (for callers that are themselves a cache's fast path). */
+  peek(key: string): CachedResponse | undefined
 }
 
 /**
@@ -52,18 +54,23 @@ export function memoryLru(clock: Clock, capacityBytes: number): MemoryResponseCa
     return true
   }
 
+  const peek = (key: string): CachedResponse | undefined => {
+    const held = entries.get(key)
+    if (!held) return undefined
+    if (held.entry.expiresAt <= clock.now()) {
+      remove(key)
+      return undefined
+    }
+    // Most recently used goes last.
+    entries.delete(key)
+    entries.set(key, held)
+    return held.entry
+  }
+
   return {
+    peek,
     async get(key) {
-      const held = entries.get(key)
-      if (!held) return undefined
-      if (held.entry.expiresAt <= clock.now()) {
-        remove(key)
-        return undefined
-      }
-      // Most recently used goes last.
-      entries.delete(key)
-      entries.set(key, held)
-      return held.entry
+      return peek(key)
     },
     async put(key, entry) {
       remove(key)

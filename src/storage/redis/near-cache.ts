@@ -64,9 +64,9 @@ export class NearCache {
   }
 
   /** A held copy (the entry as Redis had it, its own expiry included), when the feed is live. */
-  async get(stage: NearStage, key: string): Promise<CachedResponse | undefined> {
+  get(stage: NearStage, key: string): CachedResponse | undefined {
     if (!this.live()) return undefined
-    const held = (await stage.lru.get(key)) as HeldCopy | undefined
+    const held = stage.lru.peek(key) as HeldCopy | undefined
     return held?.[ENTRY] ?? held
   }
 

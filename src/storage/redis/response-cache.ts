@@ -93,7 +93,7 @@ export function redisResponseCache(conn: RedisConnection, clock: Clock, opts: { 
       async get(key) {
         let epoch = 0
         if (stage) {
-          const copy = await near!.get(stage, key)
+          const copy = near!.get(stage, key)
           if (copy) return copy
           epoch = stage.epoch
         }
