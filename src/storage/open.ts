@@ -12,6 +12,7 @@
  * or a TCP client unless asked to (and workerd never imports this module).
  */
 import type { Clock, Logger, Stores } from '../core/deps.ts'
+import type { GatewayModel } from '../model/load.ts'
 import { memoryAuthorizerCache } from './memory/authorizer-cache.ts'
 import { memoryKeyStore } from './memory/key-store.ts'
 import { memoryQuotaCounter } from './memory/quota-counter.ts'
@@ -23,6 +24,8 @@ export interface OpenStoresOptions {
   logger?: Logger
   /** Redis key prefix; overrides `?prefix=` and PORTICO_STORE_PREFIX. */
   prefix?: string
+  /** Some stage caches responses: a store that cannot hold them says so (upstash). */
+  cachesResponses?: boolean
 }
 
 /** Open stores and how to let go of them. */
@@ -31,6 +34,11 @@ export interface OpenedStores {
   /** What was opened, without credentials ("sqlite:/var/lib/portico.db", "redis://host:6379"). */
   description: string
   close(): Promise<void>
+}
+
+/** Whether some REST stage of `model` caches responses. */
+export function cachesResponses(model: GatewayModel): boolean {
+  return model.apis.some((api) => api.type === 'REST' && api.stages.some((stage) => stage.cache?.enabled))
 }
 
 /** The spec's kind, or undefined when it names no backend. */
@@ -80,6 +88,9 @@ export async function openStores(spec: string, opts: OpenStoresOptions): Promise
       return { stores: opened.stores, description: redisTarget(url), close: opened.close }
     }
     case 'upstash':
+      if (opts.cachesResponses) {
+        opts.logger?.warn('response caches are kept per instance with the upstash store (no response cache over REST): each instance caches, and a flush or refresh reaches only the instance it arrives at; use redis:// for a shared cache')
+      }
       return openUpstash(opts)
     default:
       throw new Error(`unknown store "${describeSpec(spec)}": use memory, sqlite:<path>, redis://host:port, rediss://host:port or upstash`)

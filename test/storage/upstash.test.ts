@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startUpstashBridge, type UpstashBridge } from '../helpers/upstash-bridge.ts'
+import { openStores } from '../../src/storage/open.ts'
+import { memoryLogger } from '../../src/core/deps.ts'
 import { keyStoreContract } from './contract/key-store.contract.ts'
 import { quotaCounterContract } from './contract/quota-counter.contract.ts'
 import { rateLimiterContract } from './contract/rate-limiter.contract.ts'
@@ -34,6 +36,26 @@ quotaCounterContract('upstash', async () => ({ counter: upstashQuotaCounter(clie
 keyStoreContract('upstash', async () => ({ store: upstashKeyStore(client(), { prefix: prefix() }) }))
 
 describe('Upstash stores', () => {
+  it('the shared token bucket script takes a lease (takeUpTo) as on Redis', async () => {
+    const limiter = upstashRateLimiter(client(), { prefix: prefix() })
+    const limit = { rateLimit: 10, burstLimit: 250 }
+    const now = Date.UTC(2027, 0, 1)
+    expect(await limiter.takeUpTo!('k', limit, now, 100)).toEqual({ taken: 100, result: { allowed: true, remaining: 249, retryAfterMs: 0, resetMs: 100 } })
+    expect((await limiter.takeUpTo!('k', limit, now, 200)).taken).toBe(150)
+    expect((await limiter.takeUpTo!('k', limit, now, 100)).taken).toBe(0)
+  })
+
+  it('openStores says at start that response caches stay per instance, when a stage caches', async () => {
+    const env = { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token }
+    for (const cachesResponses of [true, false]) {
+      const logger = memoryLogger()
+      const opened = await openStores('upstash', { clock: { now: () => Date.UTC(2027, 0, 1) }, env, logger, cachesResponses })
+      const warned = logger.lines.filter((l) => l.level === 'warn').map((l) => l.message)
+      expect(warned).toEqual(cachesResponses ? [expect.stringContaining('response caches are kept per instance with the upstash store')] : [])
+      await opened.close()
+    }
+  })
+
   it('openUpstashStores reads UPSTASH_REDIS_REST_URL / _TOKEN and fills every port', async () => {
     const clock = { now: () => Date.UTC(2027, 0, 1) }
     const env = { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token }

@@ -13,7 +13,7 @@ import { ConfigError, formatIssue, type GatewayModel } from '../../model/load.ts
 import { modelFrom } from '../../model/load-file.ts'
 import { installCrashGuard } from '../node/crash-guard.ts'
 import { storeSpec, type RunningGateway, type StartOptions } from '../node/index.ts'
-import { openStores } from '../../storage/open.ts'
+import { cachesResponses, openStores } from '../../storage/open.ts'
 import { fetchHttpClient } from '../../integrations/http/index.ts'
 import { formatTable, routeTable } from '../../cli/routes.ts'
 import { openConnectionHub } from '../connection-hub.ts'
@@ -160,7 +160,7 @@ export async function startBun(opts: BunStartOptions): Promise<RunningBunGateway
   const model = await modelFrom(opts, (w) => (opts.logger ?? consoleLogger()).warn(w))
   const clock = opts.clock ?? systemClock
   const spec = storeSpec(model, opts.store)
-  const opened = await openStores(spec, { clock, env: process.env, logger: opts.logger ?? consoleLogger() })
+  const opened = await openStores(spec, { clock, env: process.env, logger: opts.logger ?? consoleLogger(), cachesResponses: cachesResponses(model) })
   const logger = opts.logger ?? consoleLogger({ quiet: process.env.PORTICO_QUIET === '1' })
   // WebSocket connections: in this process, or across instances through Redis pub/sub.
   const hub = await openConnectionHub(model.apis.some((a) => a.type === 'WEBSOCKET') ? spec : 'memory', { env: process.env, logger })

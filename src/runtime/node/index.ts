@@ -9,7 +9,7 @@ import type { Server } from 'node:http'
 import { createGateway, type Gateway } from '../../gateway.ts'
 import { processInvoker } from '../lambda-invoker.ts'
 import { consoleLogger, systemClock, type Clock, type ClientInfo, type ClientInfoSource, type GatewayDeps, type Logger, type Stores } from '../../core/deps.ts'
-import { openStores } from '../../storage/open.ts'
+import { cachesResponses, openStores } from '../../storage/open.ts'
 import type { GatewayModel } from '../../model/load.ts'
 import { loadConfigFile, modelFrom, type LoadFileOptions } from '../../model/load-file.ts'
 import { ConfigError, formatIssue } from '../../model/load.ts'
@@ -105,7 +105,7 @@ export async function startNode(opts: StartOptions): Promise<RunningGateway> {
   const model = await modelFrom(opts, (w) => (opts.logger ?? consoleLogger()).warn(w))
   const clock = opts.clock ?? systemClock
   const spec = storeSpec(model, opts.store)
-  const opened = await openStores(spec, { clock, env: process.env, logger: opts.logger ?? consoleLogger() })
+  const opened = await openStores(spec, { clock, env: process.env, logger: opts.logger ?? consoleLogger(), cachesResponses: cachesResponses(model) })
   const logger = opts.logger ?? consoleLogger({ quiet: process.env.PORTICO_QUIET === '1' })
   // WebSocket connections: in this process, or across instances through Redis pub/sub.
   const hub = model.apis.some((a) => a.type === 'WEBSOCKET') ? await openConnectionHub(spec, { env: process.env, logger }) : memoryConnectionHub()
