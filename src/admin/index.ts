@@ -11,6 +11,7 @@
  *   GET /usageplans/{id}/usage?keyId=&startDate=&endDate=
  *   DELETE /usageplans/{id}/keys/{keyId}/usage       (Portico: reset the current quota period)
  *   DELETE /restapis/{apiId}/stages/{stage}/cache/data         (FlushStageCache, 202)
+ *   GET    /restapis/{apiId}/stages/{stage}/cache/stats        (this instance's hit/miss counters)
  *   DELETE /restapis/{apiId}/stages/{stage}/cache/entry?method=&path=&querystring=&header.X=&apiKeyId=
  *                                                               (one entry, 200 {deleted})
  *   DELETE /restapis/{apiId}/stages/{stage}/cache/authorizers  (FlushStageAuthorizersCache, 202)
@@ -22,7 +23,7 @@ import { Hono, type Context } from 'hono'
 import type { ResolvedDeps } from '../core/deps.ts'
 import type { GatewayModel } from '../model/load.ts'
 import { constantTimeEqual } from '../features/api-key/keys.ts'
-import { deleteStageCacheEntry, flushStageCache } from '../features/cache/index.ts'
+import { cacheStats, deleteStageCacheEntry, flushStageCache } from '../features/cache/index.ts'
 import { AdminError, badRequest, notFound } from './errors.ts'
 import { AdminService } from './service.ts'
 
@@ -132,6 +133,17 @@ export function createAdminApp(model: GatewayModel, deps: ResolvedDeps, opts: Ad
       const { stage, apiId } = stageOf(model, c.req.param('apiId')!, c.req.param('stage')!)
       if (!stage.cache) throw badRequest('stage', `stage ${stage.name} of API ${apiId} has no cache (cache.enabled)`)
       await flushStageCache(deps, apiId, stage.name)
+    }),
+  )
+  // This instance's counters of the stage cache (Portico's addition; AWS has CloudWatch's
+  // CacheHitCount / CacheMissCount): hits, misses, refreshes, bypasses, stores and, on the
+  // memory backend, evictions, entries and bytes.
+  app.get(
+    '/restapis/:apiId/stages/:stage/cache/stats',
+    op(200, async (c) => {
+      const { stage, apiId } = stageOf(model, c.req.param('apiId')!, c.req.param('stage')!)
+      if (!stage.cache) throw badRequest('stage', `stage ${stage.name} of API ${apiId} has no cache (cache.enabled)`)
+      return cacheStats(deps)[`${apiId}/${stage.name}`] ?? { hits: 0, misses: 0, refreshes: 0, bypasses: 0, stores: 0, evictions: 0 }
     }),
   )
   // One entry: the one the described request would hit (Portico's addition; AWS flushes whole

@@ -482,6 +482,20 @@ describe('stage caches', () => {
     expect((await s.call('DELETE', `/restapis/${s.apiId}/stages/qa/cache/data`)).body).toEqual({ message: 'Invalid stage identifier specified' })
   })
 
+  it('GET .../cache/stats counts this instance\'s hits, misses and stores; a stage without a cache is a 400', async () => {
+    const s = setup({ cache: true })
+    const empty = await s.call('GET', `/restapis/${s.apiId}/stages/prod/cache/stats`)
+    expect(empty.status).toBe(200)
+    expect(empty.body).toEqual({ hits: 0, misses: 0, refreshes: 0, bypasses: 0, stores: 0, evictions: 0 })
+    await s.callRoute('/prod/open')
+    await s.callRoute('/prod/open')
+    await s.callRoute('/prod/open')
+    const counted = await s.call('GET', `/restapis/${s.apiId}/stages/prod/cache/stats`)
+    expect(counted.body).toMatchObject({ hits: 2, misses: 1, stores: 1, refreshes: 0, bypasses: 0, evictions: 0, entries: 1 })
+    expect(counted.body.bytes).toBeGreaterThan(0)
+    expect((await s.call('GET', `/restapis/${s.apiId}/stages/dev/cache/stats`)).body.message).toMatch(/^stage: stage dev of API .* has no cache/)
+  })
+
   it('DELETE .../cache/entry deletes the one entry a request would hit, per caller too', async () => {
     const s = setup({ cache: true })
     await s.callRoute('/prod/open')
