@@ -26,7 +26,8 @@ export function routeTable(model: GatewayModel, base = ''): RouteRow[] {
       for (const route of api.routes) {
         const i = route.integration
         rows.push({
-          api: `${api.name} (${api.type})`,
+          // The id too: the admin API's paths (/restapis/{apiId}/...) name APIs by it.
+          api: `${api.name} (${api.type} ${api.id})`,
           url: ws ? `${wsBase}${mount}${prefix}` : `${base}${mount}${prefix}${route.resourcePath === '$default' ? '/*' : route.resourcePath}`,
           method: ws ? 'WS' : route.method,
           path: route.resourcePath,

@@ -77,7 +77,7 @@ describe('portico routes', () => {
     expect(lines.some((l) => /\/prod\/users\/\{id\}\/profile\s+GET .*lambda_custom getProfile \(1 template, 2 responses\)/.test(l))).toBe(true)
     expect(lines.some((l) => /\/prod\/me\s+GET .*token:jwtToken/.test(l))).toBe(true)
     expect(lines.some((l) => /\/prod\/partner\/users\/\{id\}.*required/.test(l))).toBe(true)
-    expect(lines[1]).toMatch(/^users-rest \(REST\)\s+\/prod\/users\/\{id\}\s+GET\s+\/users\/\{id\}\s+lambda getUser \(payload 1\.0\)/)
+    expect(lines[1]).toMatch(/^users-rest \(REST [a-z0-9]{10}\)\s+\/prod\/users\/\{id\}\s+GET\s+\/users\/\{id\}\s+lambda getUser \(payload 1\.0\)/)
     expect(lines.some((l) => /\/v2\/users\/\{id\}\s+GET .*payload 2\.0/.test(l))).toBe(true)
   })
 })
@@ -140,6 +140,7 @@ describe('the route table\'s cache column', () => {
         },
       ],
     })
+    expect(routeTable(model)[0]!.api).toBe(`r (REST ${model.apis[0]!.id})`)
     const rows = routeTable(model).map((r) => `${r.url} ${r.method} ${r.cache}`)
     expect(rows).toEqual([
       '/prod/a/{id} GET 60s [path.id]',
