@@ -3,6 +3,10 @@
  * Deadlines for calls that all wait the same time, without a timer per call: a FIFO whose head
  * is always the next to expire, swept by one unref'd timer while anything waits. A deadline
  * fires up to a tenth of the timeout (at least 10 ms) late.
+ *
+ * Where timers belong to a request (workerd cancels a request's timers when it ends, and its
+ * timer handles are numbers, not Node's objects), one shared timer could be cancelled with
+ * the request that set it and never fire for the next; there every call gets its own timer.
  */
 export class Deadlines {
   private readonly queue: { at: number; settled: boolean; fail: (e: Error) => void }[] = []
@@ -11,11 +15,13 @@ export class Deadlines {
   private readonly timeoutMs: number
   private readonly timedOut: () => Error
   private readonly now: () => number
+  /** Set once a timer handle shows timers are per request: a timer per call from then on. */
+  private perCall = false
   /**
    * @param timedOut the rejection of a call past its deadline
-   * @param now real time (the injected gateway clock would not move in tests)
+   * @param now a monotonic clock in ms (a wall clock stepping back would delay every deadline)
    */
-  constructor(timeoutMs: number, timedOut: () => Error, now: () => number = Date.now) {
+  constructor(timeoutMs: number, timedOut: () => Error, now: () => number = () => performance.now()) {
     this.timeoutMs = timeoutMs
     this.timedOut = timedOut
     this.now = now
@@ -23,6 +29,7 @@ export class Deadlines {
 
   /** `pending`, or a rejection once it has waited `timeoutMs`. */
   guard<T>(pending: Promise<T>): Promise<T> {
+    if (this.perCall) return this.guardAlone(pending)
     return new Promise<T>((resolve, reject) => {
       const entry = { at: this.now() + this.timeoutMs, settled: false, fail: reject }
       this.queue.push(entry)
@@ -40,6 +47,23 @@ export class Deadlines {
     })
   }
 
+  /** guard() with a timer of its own. */
+  private guardAlone<T>(pending: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(this.timedOut()), this.timeoutMs)
+      pending.then(
+        (v) => {
+          clearTimeout(timer)
+          resolve(v)
+        },
+        (e) => {
+          clearTimeout(timer)
+          reject(e)
+        },
+      )
+    })
+  }
+
   /** Stops the sweeping timer (the owner is closing). */
   stop(): void {
     if (this.timer !== undefined) clearTimeout(this.timer)
@@ -50,9 +74,12 @@ export class Deadlines {
     if (this.timer !== undefined) return
     // A sweep a tenth of the timeout apart: deadlines are kept to within 10%.
     this.timer = setTimeout(() => this.sweep(), Math.max(10, this.timeoutMs / 10))
-    // Node: the sweep alone does not keep the process alive (workerd's timers are numbers).
-    const timer = this.timer as unknown as { unref?(): void }
-    timer.unref?.()
+    const timer = this.timer as unknown
+    // Node and Bun: the sweep alone does not keep the process alive.
+    if (typeof timer === 'object' && timer !== null && 'unref' in timer) (timer as { unref(): void }).unref()
+    // A number: timers are per request (workerd). This one serves the calls queued so far,
+    // which belong to the request that set it; later calls each get their own.
+    else this.perCall = true
   }
 
   private sweep(): void {

@@ -51,7 +51,7 @@ export interface RedisConnectOptions {
  * command, a large share of a cache hit's cost; this costs one small record per command.
  */
 export class CommandDeadlines extends Deadlines {
-  constructor(timeoutMs: number, now: () => number = Date.now) {
+  constructor(timeoutMs: number, now: () => number = () => performance.now()) {
     super(timeoutMs, () => new Error(`Redis command timed out after ${timeoutMs} ms`), now)
   }
 }
