@@ -58,7 +58,7 @@ export const storePolicySchema = z
       .boolean()
       .default(true)
       .describe(
-        'Shared stores: take tokens of large buckets (lease of min(1% of burst, rate/10, 100) tokens, at least 2) in one call and hand them out in this instance for up to 1 s. Never admits more than the bucket allows; unused leased tokens are dropped.',
+        'Shared stores: take tokens of large buckets (lease of min(1% of burst, rate/10, 100) tokens, at least 2) in one call and hand them out in this instance for up to 1 s. Admits at most one lease per instance above the bucket; unused leased tokens are dropped.',
       ),
   })
   .describe('What happens when the state store is slow or unreachable.')

@@ -27,9 +27,9 @@ function sharedStore() {
       if (store.gate) await store.gate
       if (store.fail) throw new Error('ECONNRESET')
       const b = buckets.get(key) ?? { tokens: limit.burstLimit, at: now }
-      const tokens = Math.min(limit.burstLimit, b.tokens + ((now - b.at) * limit.rateLimit) / 1000)
+      const tokens = Math.min(limit.burstLimit, b.tokens + (Math.max(0, now - b.at) * limit.rateLimit) / 1000)
       const taken = tokens >= 1 ? Math.min(wanted, Math.floor(tokens)) : 0
-      buckets.set(key, { tokens: tokens - taken, at: now })
+      buckets.set(key, { tokens: tokens - taken, at: Math.max(b.at, now) })
       const left = tokens - (taken ? 1 : 0)
       return {
         taken,
@@ -146,6 +146,42 @@ describe('leasingRateLimiter', () => {
     expect(results.every((r) => r.allowed)).toBe(true)
     expect(store.leases).toEqual([100])
     expect(store.takes).toBe(0)
+  })
+
+  it('more waiters than a lease holds: they wait for the next fetch rather than each asking the store', async () => {
+    const store = sharedStore()
+    const limiter = leasingRateLimiter(store, { guard })
+    let open!: () => void
+    store.gate = new Promise<void>((r) => (open = r))
+    const pending = Array.from({ length: 300 }, () => limiter.take('b', big, T0))
+    await new Promise((r) => setTimeout(r, 5))
+    store.gate = undefined
+    open()
+    const results = await Promise.all(pending)
+    expect(results.every((r) => r.allowed)).toBe(true)
+    expect(store.leases).toEqual([100, 100, 100])
+    expect(store.takes).toBe(0)
+  })
+
+  it('a failed fetch fails the requests that waited on it too, with its error, in one store call', async () => {
+    const store = sharedStore()
+    const calls = { takeUpTo: 0 }
+    const failing = { ...store, takeUpTo: async () => (calls.takeUpTo++, Promise.reject(new Error('ECONNRESET'))) }
+    const limiter = leasingRateLimiter(failing, { guard })
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => limiter.take('b', big, T0)))
+    expect(results.map((r) => (r.status === 'rejected' ? String((r.reason as Error).message) : 'ok'))).toEqual(Array(10).fill('ECONNRESET'))
+    expect(calls.takeUpTo).toBe(1)
+    expect(store.takes).toBe(0)
+  })
+
+  it('a lease serves only the limit it was taken under, and never a clock before it', async () => {
+    const store = sharedStore()
+    const limiter = leasingRateLimiter(store, { guard })
+    await limiter.take('plan', big, T0)
+    await limiter.take('plan', { rateLimit: 1000, burstLimit: 2000 }, T0) // the plan changed: a new lease (of 20)
+    expect(store.leases).toEqual([100, 20])
+    await limiter.take('plan', { rateLimit: 1000, burstLimit: 2000 }, T0 - 5000) // a clock behind the lease's
+    expect(store.leases).toEqual([100, 20, 20])
   })
 
   it('a store failure reaches the caller (the store policy applies) and the next request tries again', async () => {
