@@ -59,7 +59,8 @@ export async function openAdmin(values: { url?: string; store?: string; config?:
   }
 
   const { openStores } = await import('../storage/open.ts')
-  const opened = await openStores(store!, { clock: systemClock, env })
+  // A one-shot command: no near cache, so no subscription to open.
+  const opened = await openStores(store!, { clock: systemClock, env, nearCacheMs: 0 })
   const { keyStore, quotaCounter } = opened.stores
   if (!keyStore || !quotaCounter) {
     await opened.close()

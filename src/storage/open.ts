@@ -26,6 +26,8 @@ export interface OpenStoresOptions {
   prefix?: string
   /** Some stage caches responses: a store that cannot hold them says so (upstash). */
   cachesResponses?: boolean
+  /** Overrides `?nearCacheMs=` (0: one-shot commands that serve no requests need no copies). */
+  nearCacheMs?: number
 }
 
 /** Open stores and how to let go of them. */
@@ -83,7 +85,7 @@ export async function openStores(spec: string, opts: OpenStoresOptions): Promise
         clock: opts.clock,
         logger: opts.logger,
         prefix: opts.prefix ?? prefix ?? opts.env.PORTICO_STORE_PREFIX ?? undefined,
-        nearCache,
+        nearCache: opts.nearCacheMs === undefined ? nearCache : { ...nearCache, ttlMs: opts.nearCacheMs },
       })
       return { stores: opened.stores, description: redisTarget(url), close: opened.close }
     }

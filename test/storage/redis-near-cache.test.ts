@@ -159,6 +159,26 @@ describe('near cache over Redis', () => {
     expect(await cacheA.get('k')).toBeUndefined()
   })
 
+  it('the writing instance does not keep the old entry a read brought back while its write was under way', async () => {
+    const { clock, a, cacheA, cacheB, settled } = await twoInstances({ ttlMs: 60_000 })
+    await cacheB.put('k', entry(clock, 'v1'))
+    await settled()
+    // A's own invalidation messages come late: only the put itself can drop what the read keeps.
+    const near = a.nearCache!
+    const receive = near.receive.bind(near)
+    near.receive = (message: string) => void setTimeout(() => receive(message), 200)
+    try {
+      for (let i = 2; i < 6; i++) {
+        const put = cacheA.put('k', entry(clock, `v${i}`))
+        const read = cacheA.get('k') // sent before the PUT: it reads the old entry
+        await Promise.all([put, read])
+        expect(bodyOf(await cacheA.get('k'))).toBe(`v${i}`)
+      }
+    } finally {
+      near.receive = receive
+    }
+  })
+
   it('stages are invalidated apart: a flush of one leaves the other\'s copies', async () => {
     const { prefix, clock, a, b, settled } = await twoInstances({ ttlMs: 60_000 })
     const prodA = a.stores.responseCache({ namespace: 'api/prod', capacityBytes: 1e6 })
@@ -265,6 +285,19 @@ describe('NearCache (no Redis)', () => {
     }
   })
 
+  it('a stage opened again with another capacity starts over with the new bound, and stays one stage', async () => {
+    const { clock, near, stage } = make()
+    await near.keep(stage, 'k', entry(clock, 'v'), stage.epoch)
+    const epoch = stage.epoch
+    const again = near.stage('api/prod', 10)
+    expect(again).toBe(stage) // earlier caches of the stage still get its invalidations
+    expect(near.get(again, 'k')).toBeUndefined()
+    expect(stage.epoch).toBe(epoch + 1)
+    await near.keep(again, 'big', entry(clock, 'more than ten bytes'), again.epoch)
+    expect(near.get(again, 'big')).toBeUndefined()
+    expect(near.stage('api/prod', 10).lru).toBe(again.lru) // the same bound: nothing dropped
+  })
+
   it('while the feed is down nothing is served or kept', async () => {
     const { clock, near, stage, setLive } = make()
     await near.keep(stage, 'k', entry(clock, 'v'), stage.epoch)
@@ -319,7 +352,51 @@ describe('two gateways on one Redis cache', () => {
   })
 })
 
+describe('opening the subscription', () => {
+  it('a subscription Redis refuses fails the open at once, naming the host, and leaves nothing open', async () => {
+    // A proxy to the real Redis that lets the first connection (commands) through and answers
+    // every later one (the subscription) as a full server does.
+    const { createServer, connect } = await import('node:net')
+    let connections = 0
+    const proxy = createServer((socket) => {
+      if (connections++ === 0) {
+        const upstream = connect(6379, '127.0.0.1')
+        socket.pipe(upstream).pipe(socket)
+        socket.on('error', () => upstream.destroy())
+        upstream.on('error', () => socket.destroy())
+        socket.on('close', () => upstream.destroy())
+        return
+      }
+      socket.end('-ERR max number of clients reached\r\n')
+    })
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+    const port = (proxy.address() as { port: number }).port
+    try {
+      const started = Date.now()
+      await expect(openRedisStores(`redis://127.0.0.1:${port}`, { prefix: `${RUN}refused:`, clock: fakeClock() })).rejects.toThrow(
+        `cannot connect to the Redis store at redis://127.0.0.1:${port}: `,
+      )
+      expect(Date.now() - started).toBeLessThan(3000)
+    } finally {
+      proxy.close()
+    }
+  })
+})
+
 describe('store URL options', () => {
+  it('openStores({ nearCacheMs: 0 }) (one-shot CLI commands) opens no subscription whatever the URL says', async () => {
+    const prefix = `${RUN}oneshot:`
+    const names = async () => (await conn.command<string>(['CLIENT', 'LIST'])).split('\n').filter((l) => l.includes(` name=portico-near-cache:${prefix} `)).length
+    const served = await openStores(`${URL}?prefix=${encodeURIComponent(prefix)}&nearCacheMs=5000`, { clock: fakeClock(), env: {} })
+    expect(await names()).toBe(1)
+    await served.close()
+    await eventually(names, 0) // the closed one goes
+    const oneShot = await openStores(`${URL}?prefix=${encodeURIComponent(prefix)}&nearCacheMs=5000`, { clock: fakeClock(), env: {}, nearCacheMs: 0 })
+    await new Promise((r) => setTimeout(r, 50))
+    expect(await names()).toBe(0)
+    await oneShot.close()
+  })
+
   it('nearCacheMs and nearCacheBytes are checked; an option Portico does not know is refused', async () => {
     const open = (query: string) => openStores(`${URL}?prefix=${encodeURIComponent(`${RUN}opt:`)}&${query}`, { clock: fakeClock(), env: {} })
     await expect(open('nearCacheMs=-1')).rejects.toThrow('store URL option nearCacheMs must be a whole number from 0 to 60000, not "-1"')

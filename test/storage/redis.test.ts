@@ -362,6 +362,24 @@ describe('Redis connection', () => {
 })
 
 describe('Redis command deadlines', () => {
+  it('close() with a server that stopped answering drops the connection after a bounded wait; what waited fails', async () => {
+    const port = await freePort()
+    const server = await startRedis(port)
+    const c = await connectRedis(`redis://127.0.0.1:${port}`, { commandTimeoutMs: 60_000 })
+    try {
+      expect(await c.command(['PING'])).toBe('PONG')
+      server.kill('SIGSTOP')
+      const waiting = c.command(['PING']).then(() => 'answered', (e: Error) => `failed: ${e.message}`)
+      const started = Date.now()
+      await c.close()
+      expect(Date.now() - started).toBeLessThan(5000)
+      expect(await waiting).toMatch(/^failed: /)
+    } finally {
+      server.kill('SIGCONT')
+      await stopProcess(server)
+    }
+  })
+
   it('a server that stops answering fails each command after the command timeout, and answers again when it resumes', async () => {
     const port = await freePort()
     const server = await startRedis(port)

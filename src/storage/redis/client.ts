@@ -56,6 +56,32 @@ export class CommandDeadlines extends Deadlines {
   }
 }
 
+/**
+ * Connects `client` once: the first error or `timeoutMs` fails the open (a wrong host or port
+ * is a configuration mistake to report at start; node-redis alone would retry for ever).
+ * @throws Error naming `target`; the client is destroyed
+ */
+async function openClient(client: { connect(): Promise<unknown>; destroy(): void; on(e: 'error', f: (err: Error) => void): unknown; off(e: 'error', f: (err: Error) => void): unknown }, target: string, timeoutMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let fail: ((err: Error) => void) | undefined
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise((_, reject) => {
+        fail = reject
+        client.on('error', reject)
+        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)
+      }),
+    ])
+  } catch (err) {
+    client.destroy()
+    throw new Error(`cannot connect to the Redis store at ${target}: ${(err as Error).message}`)
+  } finally {
+    if (fail) client.off('error', fail)
+    clearTimeout(timer)
+  }
+}
+
 /** Where a URL points, without its credentials (for logs and errors). */
 export function redisTarget(url: string): string {
   try {
@@ -90,14 +116,11 @@ export async function connectRedis(url: string, opts: RedisConnectOptions = {}):
     },
   })
   // node-redis emits 'error' on every failed attempt; without a listener Node would crash.
-  // Log a state change once rather than each retry.
+  // Log a state change once rather than each retry (after the open: openClient reports those).
   let down = false
-  // Until the first connection is made, an error fails the open (a wrong host or port is a
-  // configuration mistake to report at start, not to retry forever).
-  let failOpen: ((err: Error) => void) | undefined
+  let opened = false
   client.on('error', (err: Error) => {
-    if (failOpen) return failOpen(err)
-    if (down) return
+    if (!opened || down) return
     down = true
     opts.logger?.error('redis store unreachable', { target, error: err.message })
   })
@@ -106,22 +129,8 @@ export async function connectRedis(url: string, opts: RedisConnectOptions = {}):
     down = false
     opts.logger?.info('redis store reconnected', { target })
   })
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    await Promise.race([
-      client.connect(),
-      new Promise((_, reject) => {
-        failOpen = reject
-        timer = setTimeout(() => reject(new Error(`timed out after ${connectTimeout} ms`)), connectTimeout)
-      }),
-    ])
-  } catch (err) {
-    client.destroy()
-    throw new Error(`cannot connect to the Redis store at ${target}: ${(err as Error).message}`)
-  } finally {
-    failOpen = undefined
-    clearTimeout(timer)
-  }
+  await openClient(client, target, connectTimeout)
+  opened = true
 
   const deadlines = new CommandDeadlines(opts.commandTimeoutMs ?? 5000)
   const command = <T>(args: RedisArg[], o?: { binary?: boolean }): Promise<T> =>
@@ -148,13 +157,27 @@ export async function connectRedis(url: string, opts: RedisConnectOptions = {}):
     async close() {
       if (closed) return
       closed = true
+      await closeClient(client)
       deadlines.stop()
-      try {
-        await client.close()
-      } catch {
-        client.destroy()
-      }
     },
+  }
+}
+
+/** How long close() waits for the replies still due before it drops the connection. */
+const CLOSE_WAIT_MS = 2000
+
+/**
+ * Closes `client` gracefully (replies still due are awaited), or drops it when that fails or
+ * takes over CLOSE_WAIT_MS (a server that stopped answering): what is still waiting then fails.
+ */
+async function closeClient(client: { close(): Promise<unknown>; destroy(): void }): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    await Promise.race([client.close(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('close timed out')), CLOSE_WAIT_MS)))])
+  } catch {
+    client.destroy()
+  } finally {
+    clearTimeout(timer)
   }
 }
 
@@ -212,12 +235,12 @@ export async function subscribeRedis(url: string, channel: string, opts: Subscri
     opts.onGap?.()
     live = true
   })
+  await openClient(client, target, opts.connectTimeoutMs ?? 5000)
   try {
-    await client.connect()
     await client.subscribe(channel, (message: string) => opts.onMessage(message))
   } catch (err) {
     client.destroy()
-    throw new Error(`cannot connect to the Redis store at ${target}: ${(err as Error).message}`)
+    throw new Error(`cannot subscribe to ${channel} on the Redis store at ${target}: ${(err as Error).message}`)
   }
   opened = true
   live = true
@@ -227,11 +250,7 @@ export async function subscribeRedis(url: string, channel: string, opts: Subscri
     },
     async close() {
       live = false
-      try {
-        await client.close()
-      } catch {
-        client.destroy()
-      }
+      await closeClient(client)
     },
   }
 }

@@ -11,7 +11,7 @@
  * - a copy lives at most `ttlMs` (and never past the entry's own expiry), which bounds how
  *   stale a copy can be if a message is lost without the connection noticing.
  * Other instances see a write once its message arrives (well under a millisecond on a LAN);
- * the writing instance drops its own copy before the write is sent.
+ * the writing instance drops its own copy before the write is sent and again when it is done.
  */
 import type { Clock } from '../../core/deps.ts'
 import type { CachedResponse } from '../ports.ts'
@@ -39,6 +39,8 @@ type HeldCopy = CachedResponse & { [ENTRY]?: CachedResponse }
 /** One stage's copies and the count of invalidations it has seen. */
 export interface NearStage {
   lru: MemoryResponseCache
+  /** Bytes it may hold. */
+  bound: number
   epoch: number
 }
 
@@ -56,10 +58,21 @@ export class NearCache {
     this.live = live
   }
 
-  /** The copies of stage `namespace` (capped by the stage's own capacity). */
+  /**
+   * The copies of stage `namespace` (capped by the stage's own capacity). Opened again with
+   * another capacity (a reloaded config), the stage starts over with the new bound.
+   */
   stage(namespace: string, capacityBytes: number): NearStage {
+    const bound = Math.min(capacityBytes, this.options.capacityBytes)
     let stage = this.stages.get(namespace)
-    if (!stage) this.stages.set(namespace, (stage = { lru: memoryLru(this.clock, Math.min(capacityBytes, this.options.capacityBytes)), epoch: 0 }))
+    if (!stage) this.stages.set(namespace, (stage = { lru: memoryLru(this.clock, bound), bound, epoch: 0 }))
+    else if (stage.bound !== bound) {
+      // The same object (every cache opened on the stage shares it and its invalidations),
+      // emptied, with the new bound; reads in flight see the epoch move and keep nothing.
+      stage.epoch++
+      stage.lru = memoryLru(this.clock, bound)
+      stage.bound = bound
+    }
     return stage
   }
 

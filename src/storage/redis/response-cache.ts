@@ -89,6 +89,20 @@ export function redisResponseCache(conn: RedisConnection, clock: Clock, opts: { 
     const base = `${conn.prefix}rc:{${namespace}}:`
     const gen = `${base}g`
     const stage = near?.stage(namespace, capacityBytes)
+    /**
+     * Runs a write with this instance's copy (of `key`, or the stage's) dropped before it is
+     * sent and again once it is done: a read sent between the two may have brought the old
+     * entry back, and this instance's own message may come later than its next read.
+     */
+    const written = async <T>(write: () => Promise<T>, key?: string): Promise<T> => {
+      if (!stage) return write()
+      await near!.invalidate(stage, key)
+      try {
+        return await write()
+      } finally {
+        await near!.invalidate(stage, key)
+      }
+    }
     const cache: ResponseCache = {
       async get(key) {
         let epoch = 0
@@ -107,22 +121,18 @@ export function redisResponseCache(conn: RedisConnection, clock: Clock, opts: { 
       async put(key, entry) {
         const ttl = entry.expiresAt - clock.now()
         const size = entryBytes(entry)
-        // This instance's copy goes before the write is sent; others drop theirs on its message.
-        if (stage) await near!.invalidate(stage, key)
         // Refused, it still replaces: the entry it was meant to supersede goes (as in memory).
-        if (ttl <= 0 || size > maxEntry || size > capacityBytes) {
-          await conn.eval(DELETE, [gen], [base, key, channel, invalidationMessage(namespace, key)])
-          return
-        }
-        await conn.eval(PUT, [gen], [base, key, encodeEntry(entry), String(Math.ceil(ttl)), channel, invalidationMessage(namespace, key)])
+        const write =
+          ttl <= 0 || size > maxEntry || size > capacityBytes
+            ? () => conn.eval(DELETE, [gen], [base, key, channel, invalidationMessage(namespace, key)])
+            : () => conn.eval(PUT, [gen], [base, key, encodeEntry(entry), String(Math.ceil(ttl)), channel, invalidationMessage(namespace, key)])
+        await written(write, key)
       },
       async delete(key) {
-        if (stage) await near!.invalidate(stage, key)
-        return Number(await conn.eval(DELETE, [gen], [base, key, channel, invalidationMessage(namespace, key)])) > 0
+        return Number(await written(() => conn.eval(DELETE, [gen], [base, key, channel, invalidationMessage(namespace, key)]), key)) > 0
       },
       async flush() {
-        if (stage) await near!.invalidate(stage)
-        await conn.eval(FLUSH, [gen], [channel, invalidationMessage(namespace)])
+        await written(() => conn.eval(FLUSH, [gen], [channel, invalidationMessage(namespace)]))
       },
     }
     return cache
