@@ -14,7 +14,7 @@ import type { GatewayDeps, OutboundResponse } from '../../core/deps.ts'
 import type { RouteHandler } from '../../core/feature.ts'
 import type { GatewayRequest } from '../../core/request.ts'
 import { GatewayError } from '../../core/errors.ts'
-import { readBody } from '../../core/body.ts'
+import { concatBytes, readBody, readUpTo } from '../../core/body.ts'
 import { substituteStageVariables } from '../../core/stage-variables.ts'
 import { mappingScope, mapRequestBody, mapRequestParameters, mapResponse, selectResponse, type MappedParameters } from '../../features/mapping/index.ts'
 import { urlEncode } from '../../features/mapping/util.ts'
@@ -117,23 +117,10 @@ async function readAnswer(answer: OutboundResponse, max: number, what: string): 
   if (answer.body === null) return new Uint8Array(0)
   if (answer.body instanceof Uint8Array) return answer.body
   const chunks: Uint8Array[] = []
-  let size = 0
   const reader = answer.body.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > max) {
-      await reader.cancel().catch(() => {})
-      throw new GatewayError('API_CONFIGURATION_ERROR', { detail: `${what}: the answer is larger than ${max} bytes` })
-    }
-    chunks.push(value)
+  if (!(await readUpTo(reader, max, chunks))) {
+    await reader.cancel().catch(() => {})
+    throw new GatewayError('API_CONFIGURATION_ERROR', { detail: `${what}: the answer is larger than ${max} bytes` })
   }
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const c of chunks) {
-    out.set(c, offset)
-    offset += c.byteLength
-  }
-  return out
+  return concatBytes(chunks)
 }
