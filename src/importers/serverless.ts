@@ -827,15 +827,7 @@ class Importer {
         this.error(where, 'a schema is a JSON Schema object, { schema, name, description }, or the name of a provider.apiGateway.request.schemas entry')
         continue
       }
-      const explicit = config.schema !== undefined
-      const schema = explicit ? config.schema : config
-      if (!isObject(schema)) {
-        this.error([...where, 'schema'], 'a schema is a JSON Schema object')
-        continue
-      }
-      if (explicit) this.rest(config, where, ['schema', 'name', 'description'])
-      const generated = modelNameFrom(`${String(route.path)} ${String(route.method).toLowerCase()} ${contentType} model`)
-      const name = this.addModel(explicit && typeof config.name === 'string' ? config.name : generated, schema, explicit && config.name !== undefined ? [...where, 'name'] : where)
+      const name = this.schemaModel(config, where, modelNameFrom(`${String(route.path)} ${String(route.method).toLowerCase()} ${contentType} model`))
       if (name) out[contentType] = name
     }
     return Object.keys(out).length ? out : undefined
@@ -866,18 +858,26 @@ class Importer {
         this.error(where, 'a schema is { schema, name, description } or a JSON Schema object')
         continue
       }
-      const explicit = config.schema !== undefined
-      const schema = explicit ? config.schema : config
-      if (!isObject(schema)) {
-        this.error([...where, 'schema'], 'a schema is a JSON Schema object')
-        continue
-      }
-      if (explicit) this.rest(config, where, ['schema', 'name', 'description'])
-      const given = explicit && typeof config.name === 'string' ? config.name : undefined
-      const name = this.addModel(given ?? modelNameFrom(key), schema, given !== undefined ? [...where, 'name'] : where)
+      const name = this.schemaModel(config, where, modelNameFrom(key))
       if (name) names.set(key, name)
     }
     return names
+  }
+
+  /**
+   * A schema entry, `{ schema, name, description }` or a bare JSON Schema, added as a model
+   * named `name` or else `fallback`; the model's name, or undefined when it is not one.
+   */
+  private schemaModel(config: Obj, where: Path, fallback: string): string | undefined {
+    const explicit = config.schema !== undefined
+    const schema = explicit ? config.schema : config
+    if (!isObject(schema)) {
+      this.error([...where, 'schema'], 'a schema is a JSON Schema object')
+      return undefined
+    }
+    if (explicit) this.rest(config, where, ['schema', 'name', 'description'])
+    const given = explicit && typeof config.name === 'string' ? config.name : undefined
+    return this.addModel(given ?? fallback, schema, given !== undefined ? [...where, 'name'] : where)
   }
 
   /** Registers a model; AWS model names are letters and digits. */
