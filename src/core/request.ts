@@ -3,6 +3,7 @@
  * once per request by the gateway and read by every feature and integration.
  */
 import type { CompiledApi, CompiledRoute, CompiledStage } from '../model/load.ts'
+import { clfTime } from './ids.ts'
 
 export interface GatewayRequest {
   /** REST: a UUID (x-amzn-RequestId). HTTP API: the short id (apigw-requestid). */
@@ -82,6 +83,33 @@ export function lastHeader(req: GatewayRequest, name: string): string | undefine
   let value: string | undefined
   for (const [k, v] of req.headers) if (k.toLowerCase() === lower) value = v
   return value
+}
+
+/** `abc123` for `abc123.execute-api.us-east-1.amazonaws.com`. */
+export function domainPrefix(domainName: string): string {
+  const dot = domainName.indexOf('.')
+  return dot < 0 ? domainName : domainName.slice(0, dot)
+}
+
+/**
+ * The `$context` values every request context shares (VTL's `$context`, a Lambda authorizer's
+ * `context.*` identity sources); path, resourceId and the rest differ by where they are read.
+ */
+export function requestContextBase(req: GatewayRequest, accountId: string) {
+  return {
+    accountId,
+    apiId: req.api.id,
+    domainName: req.domainName,
+    domainPrefix: domainPrefix(req.domainName),
+    extendedRequestId: req.extendedRequestId,
+    httpMethod: req.method,
+    protocol: req.protocol,
+    requestId: req.requestId,
+    requestTime: clfTime(req.timeEpoch),
+    requestTimeEpoch: req.timeEpoch,
+    resourcePath: req.route.resourcePath,
+    stage: req.stage.name,
+  }
 }
 
 /**

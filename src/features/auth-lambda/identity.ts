@@ -3,8 +3,7 @@
  * all be present before the authorizer is invoked, and that key its result cache.
  */
 import type { LambdaAuthorizerConfig } from '../../model/auth-schema.ts'
-import type { GatewayRequest } from '../../core/request.ts'
-import { clfTime } from '../../core/ids.ts'
+import { requestContextBase, type GatewayRequest } from '../../core/request.ts'
 import { parseQueryString } from '../../integrations/lambda/event-v1.ts'
 
 /** One parsed identity source. Header names are lowercased (headers match case-insensitively). */
@@ -96,23 +95,11 @@ function pick(values: string[], join: boolean): string | undefined {
 
 /** A `$context` variable as API Gateway names them (context.identity.sourceIp, context.stage, ...). */
 function contextValue(req: GatewayRequest, path: string[], accountId: string): string | undefined {
-  const dot = req.domainName.indexOf('.')
   const variables: Record<string, unknown> = {
-    accountId,
-    apiId: req.api.id,
-    domainName: req.domainName,
-    domainPrefix: dot < 0 ? req.domainName : req.domainName.slice(0, dot),
-    extendedRequestId: req.extendedRequestId,
-    httpMethod: req.method,
+    ...requestContextBase(req, accountId),
     path: req.api.type === 'HTTP' && req.stage.name === '$default' ? req.path : req.stagePath,
-    protocol: req.protocol,
-    requestId: req.requestId,
-    requestTime: clfTime(req.timeEpoch),
-    requestTimeEpoch: req.timeEpoch,
     resourceId: req.route.resourceId,
-    resourcePath: req.route.resourcePath,
     routeKey: req.route.routeKey,
-    stage: req.stage.name,
     identity: { sourceIp: req.sourceIp, userAgent: req.userAgent ?? undefined, ...req.identity },
   }
   let value: unknown = variables

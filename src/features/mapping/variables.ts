@@ -5,10 +5,9 @@
  * and `$stageVariables` (reference §8.1).
  */
 import type { GatewayRequest } from '../../core/request.ts'
-import { requestIdentity } from '../../core/request.ts'
-import { clfTime } from '../../core/ids.ts'
+import { requestContextBase, requestIdentity } from '../../core/request.ts'
 import { integrationHeaders } from '../../integrations/forwarded.ts'
-import { domainPrefix, groupQuery, LAMBDA_DROPPED_HEADERS, parseQueryString } from '../../integrations/lambda/event-v1.ts'
+import { groupQuery, LAMBDA_DROPPED_HEADERS, parseQueryString } from '../../integrations/lambda/event-v1.ts'
 import { evaluatePath } from './jsonpath.ts'
 import { vtlUtil } from './util.ts'
 import { hostObject, javaString, jsonText, mapOf, parseJsonDocument, type VtlMap } from './values.ts'
@@ -49,23 +48,12 @@ function buildContext(req: GatewayRequest, accountId: string): VtlMap {
   const identity = mapOf(Object.entries(requestIdentity(req)))
   return mapOf(
     Object.entries({
-      accountId,
-      apiId: req.api.id,
+      ...requestContextBase(req, accountId),
       authorizer: mapOf(Object.entries(req.authorizer ?? {})),
       awsEndpointRequestId: req.requestId,
-      domainName: req.domainName,
-      domainPrefix: domainPrefix(req.domainName),
-      extendedRequestId: req.extendedRequestId,
-      httpMethod: req.method,
       identity,
       path: req.stagePath,
-      protocol: req.protocol,
-      requestId: req.requestId,
-      requestTime: clfTime(req.timeEpoch),
-      requestTimeEpoch: req.timeEpoch,
       resourceId: req.route.resourceId,
-      resourcePath: req.route.resourcePath,
-      stage: req.stage.name,
       xrayTraceId: /Root=([^;]+)/.exec(req.traceId)?.[1] ?? req.traceId,
       requestOverride: mapOf([
         ['header', {}],

@@ -5,7 +5,7 @@
  */
 import type { GatewayRequest } from '../../core/request.ts'
 import type { CompiledStage } from '../../model/load.ts'
-import { lastHeader, requestIdentity } from '../../core/request.ts'
+import { domainPrefix, lastHeader, requestIdentity } from '../../core/request.ts'
 import { clfTime, stableApiId } from '../../core/ids.ts'
 import { integrationHeaders } from '../forwarded.ts'
 import { bytesToBase64, isTextContentType, matchesBinaryMediaType, utf8Decode } from './body-encoding.ts'
@@ -265,12 +265,6 @@ export function encodeBody(
   if (!body || body.length === 0) return { body: null, isBase64Encoded: false }
   if (binary) return { body: bytesToBase64(body), isBase64Encoded: true }
   return { body: utf8Decode(body), isBase64Encoded: false }
-}
-
-/** `abc123` for `abc123.execute-api.us-east-1.amazonaws.com`. */
-export function domainPrefix(domainName: string): string {
-  const dot = domainName.indexOf('.')
-  return dot < 0 ? domainName : domainName.slice(0, dot)
 }
 
 /** Query pairs grouped by exact key (query keys are case-sensitive), in first-seen order. */

@@ -2,14 +2,13 @@
  * The HTTP API Lambda proxy event in payload format 2.0 (reference §1.4).
  */
 import type { GatewayRequest } from '../../core/request.ts'
-import { lastHeader } from '../../core/request.ts'
+import { domainPrefix, lastHeader } from '../../core/request.ts'
 import { clfTime } from '../../core/ids.ts'
 import { integrationHeaders } from '../forwarded.ts'
 import { isTextContentType } from './body-encoding.ts'
 import {
   LAMBDA_DROPPED_HEADERS,
   decodePercent,
-  domainPrefix,
   encodeBody,
   groupHeaders,
   groupQuery,
