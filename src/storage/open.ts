@@ -131,10 +131,9 @@ export function splitRedisOptions(spec: string): { url: string; prefix?: string;
   if (ttlMs !== undefined) nearCache.ttlMs = ttlMs
   const capacityBytes = whole('nearCacheBytes', Number.MAX_SAFE_INTEGER)
   if (capacityBytes !== undefined) nearCache.capacityBytes = capacityBytes
-  for (const name of [...u.searchParams.keys()]) {
-    // node-redis ignores what it does not know; a typo must not pass for a setting.
-    throw new Error(`store URL option "${name}" is not known: use prefix, nearCacheMs or nearCacheBytes`)
-  }
+  // node-redis ignores what it does not know; a typo must not pass for a setting.
+  const unknown = u.searchParams.keys().next().value
+  if (unknown !== undefined) throw new Error(`store URL option "${unknown}" is not known: use prefix, nearCacheMs or nearCacheBytes`)
   return { url: u.toString(), prefix, nearCache }
 }
 
